@@ -1,0 +1,43 @@
+/* claims: the command line.  Shared state and helpers of the commands. */
+#ifndef CLAIMS_CLI_H
+#define CLAIMS_CLI_H
+
+#include <stdbool.h>
+
+#include <claims/claims.h>
+
+/* Exit codes (spec/cli.md §1). */
+enum cli_exit {
+	CLI_OK = 0,
+	CLI_INTERNAL = 1,
+	CLI_USAGE = 2,
+	CLI_REFUSED = 3,
+	CLI_NOTFOUND = 4,
+	CLI_DB = 5,
+	CLI_UNREACHABLE = 6,
+	CLI_LOADTEST_FAILED = 7,
+};
+
+struct cli {
+	const char *db_path;
+	bool json;
+	bool quiet;
+	const char *command;
+};
+
+/* "claims: <command>: <message>" on stderr; returns @p code. */
+int cli_error(const struct cli *cli, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Map a library error to the CLI exit code. */
+int cli_exit_for(int claims_rc);
+
+/* Open the database; pending migrations apply unless @p mode says not.
+ * Prints the error and returns the exit code on failure, CLI_OK otherwise. */
+int cli_open_db(const struct cli *cli, claims_migrate_mode mode, claims_db **out);
+
+/* Commands: argv[0] is the command name. */
+int cmd_init(struct cli *cli, int argc, char **argv);
+int cmd_migrate(struct cli *cli, int argc, char **argv);
+
+#endif

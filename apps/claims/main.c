@@ -1,0 +1,163 @@
+/*
+ * claims: the libclaims command line.
+ *
+ * claims [--db PATH] [--json] [--quiet] [--env-file PATH] COMMAND [ARGS]
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "env.h"
+
+struct command {
+	const char *name;
+	int (*fn)(struct cli *cli, int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "init", cmd_init, "create the database and apply all migrations" },
+	{ "migrate", cmd_migrate, "apply migrations: migrate [--to NAME|N] [--status]" },
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: claims [--db PATH] [--json] [--quiet] [--env-file PATH] COMMAND [ARGS]\n"
+		"\n"
+		"Global options:\n"
+		"  --db PATH        database file (default $CLAIMS_DB, else ./claims.db)\n"
+		"  --json           print exactly one JSON document on stdout\n"
+		"  --quiet, -q      no progress and no informational lines\n"
+		"  --env-file PATH  settings file (default $CLAIMS_ENV_FILE, else ./.env if present)\n"
+		"  --version        print the version and exit\n"
+		"  --help           print this help and exit\n"
+		"\n"
+		"Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+}
+
+int
+cli_error(const struct cli *cli, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "claims: %s: ", cli->command ? cli->command : "error");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+int
+cli_exit_for(int rc)
+{
+	switch (rc) {
+	case CLAIMS_OK: return CLI_OK;
+	case CLAIMS_EINVAL:
+	case CLAIMS_EREFUSED:
+	case CLAIMS_ECONSTRAINT:
+	case CLAIMS_EEXISTS: return CLI_REFUSED;
+	case CLAIMS_ENOTFOUND: return CLI_NOTFOUND;
+	case CLAIMS_EBUSY:
+	case CLAIMS_ESCHEMA:
+	case CLAIMS_EDB:
+	case CLAIMS_EIO: return CLI_DB;
+	default: return CLI_INTERNAL;
+	}
+}
+
+int
+cli_open_db(const struct cli *cli, claims_migrate_mode mode, claims_db **out)
+{
+	claims_db_options opts = CLAIMS_DB_OPTIONS_INIT;
+	char errbuf[CLAIMS_ERRBUF_SIZE] = "";
+	int rc;
+
+	opts.migrate = mode;
+	opts.errbuf = errbuf;
+	rc = claims_db_open(out, cli->db_path, &opts);
+	if (rc < 0)
+		return cli_error(cli, rc == CLAIMS_ENOMEM ? CLI_INTERNAL : CLI_DB, "%s: %s",
+				 cli->db_path, errbuf[0] ? errbuf : claims_strerror(rc));
+	return CLI_OK;
+}
+
+/* A global flag's value: "--db PATH" or "--db=PATH". */
+static const char *
+flag_value(int argc, char **argv, int *i, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n) != 0)
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] == '\0' && *i + 1 < argc)
+		return argv[++*i];
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli cli = { 0 };
+	const char *env_file = NULL, *v;
+	char errbuf[512];
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--json") == 0) {
+			cli.json = true;
+		} else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+			cli.quiet = true;
+		} else if (strcmp(a, "--version") == 0) {
+			printf("claims %s\n", claims_version());
+			return CLI_OK;
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			return CLI_OK;
+		} else if ((v = flag_value(argc, argv, &i, "--db"))) {
+			cli.db_path = v;
+		} else if ((v = flag_value(argc, argv, &i, "--env-file"))) {
+			env_file = v;
+		} else {
+			fprintf(stderr, "claims: unknown or incomplete option '%s'\n", a);
+			usage(stderr);
+			return CLI_USAGE;
+		}
+	}
+	if (i >= argc) {
+		fprintf(stderr, "claims: missing command\n");
+		usage(stderr);
+		return CLI_USAGE;
+	}
+
+	if (env_load_file(env_file, errbuf, sizeof(errbuf)) < 0) {
+		fprintf(stderr, "claims: %s\n", errbuf);
+		return CLI_USAGE;
+	}
+	if (!cli.db_path)
+		cli.db_path = getenv("CLAIMS_DB");
+	if (!cli.db_path || !*cli.db_path)
+		cli.db_path = "./claims.db";
+
+	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
+		if (strcmp(argv[i], commands[k].name) == 0) {
+			cli.command = commands[k].name;
+			return commands[k].fn(&cli, argc - i, argv + i);
+		}
+	}
+	fprintf(stderr, "claims: unknown command '%s'\n", argv[i]);
+	usage(stderr);
+	return CLI_USAGE;
+}

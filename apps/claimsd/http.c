@@ -1,0 +1,74 @@
+/* claimsd: writing responses. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "server.h"
+
+const char *
+http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 301: return "Moved Permanently";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	}
+	return "Unknown";
+}
+
+int
+http_send_json(struct mg_connection *conn, int status, const char *body, const char *extra_headers)
+{
+	size_t len = strlen(body);
+
+	mg_printf(conn,
+		  "HTTP/1.1 %d %s\r\n"
+		  "Content-Type: application/json; charset=utf-8\r\n"
+		  "Content-Length: %zu\r\n"
+		  "Cache-Control: no-store\r\n"
+		  "X-Content-Type-Options: nosniff\r\n"
+		  "%s"
+		  "\r\n",
+		  status, http_reason(status), len, extra_headers ? extra_headers : "");
+	if (strcmp(mg_get_request_info(conn)->request_method, "HEAD") != 0)
+		mg_write(conn, body, len);
+	return status;
+}
+
+int
+http_send_error(struct mg_connection *conn, int status, const char *code, const char *message,
+		const char *extra_headers)
+{
+	char *body = json_error(code, message);
+	int rc;
+
+	if (!body) {
+		/* Out of memory: a fixed body still keeps the contract. */
+		return http_send_json(conn, 500,
+				      "{\"error\":\"INTERNAL_ERROR\",\"message\":\"An unexpected "
+				      "error occurred\",\"details\":{}}",
+				      NULL);
+	}
+	rc = http_send_json(conn, status, body, extra_headers);
+	free(body);
+	return rc;
+}

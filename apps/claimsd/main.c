@@ -1,0 +1,321 @@
+/*
+ * claimsd: the libclaims HTTP server.
+ *
+ * Startup: read .env, validate the settings, open and migrate the database,
+ * start CivetWeb with one SQLite connection per worker thread (opened in
+ * init_thread, closed in exit_thread), print "listening on ADDR:PORT" on
+ * stderr once the socket accepts connections, then wait for SIGINT or
+ * SIGTERM and stop cleanly.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "env.h"
+#include "server.h"
+
+/* Exit codes (spec/cli.md). */
+enum {
+	EXIT_OK = 0,
+	EXIT_INTERNAL = 1,
+	EXIT_USAGE = 2,
+	EXIT_DB = 5,
+	EXIT_CONFIG = 78,
+};
+
+static struct server_config config;
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: claimsd [OPTIONS]\n"
+		"\n"
+		"Serve the libclaims JSON API over HTTP.\n"
+		"\n"
+		"Options:\n"
+		"  --listen ADDR:PORT  address to listen on (CLAIMS_LISTEN; default 127.0.0.1:8000;\n"
+		"                      port 0 picks a free port, printed on stderr)\n"
+		"  --db PATH           database file (CLAIMS_DB; default ./claims.db)\n"
+		"  --threads N         HTTP worker threads, one database connection each\n"
+		"                      (CLAIMS_THREADS; 1..256, default 16)\n"
+		"  --env-file PATH     settings file (CLAIMS_ENV_FILE; default ./.env when present)\n"
+		"  --version           print the version and exit\n"
+		"  --help              print this help and exit\n");
+}
+
+static int fail_config(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+fail_config(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "claimsd: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_CONFIG;
+}
+
+/* ADDR:PORT or [ADDR6]:PORT; the address must be numeric. */
+static bool
+parse_listen(const char *s, struct server_config *cfg)
+{
+	const char *colon;
+	size_t hostlen;
+	long port;
+	unsigned char buf[16];
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (!close || close[1] != ':')
+			return false;
+		hostlen = (size_t)(close - s - 1);
+		if (hostlen == 0 || hostlen >= sizeof(cfg->listen_host))
+			return false;
+		memcpy(cfg->listen_host, s + 1, hostlen);
+		cfg->listen_host[hostlen] = '\0';
+		if (inet_pton(AF_INET6, cfg->listen_host, buf) != 1)
+			return false;
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return false;
+		hostlen = (size_t)(colon - s);
+		if (hostlen == 0 || hostlen >= sizeof(cfg->listen_host))
+			return false;
+		memcpy(cfg->listen_host, s, hostlen);
+		cfg->listen_host[hostlen] = '\0';
+		if (inet_pton(AF_INET, cfg->listen_host, buf) != 1)
+			return false;
+	}
+	if (!env_parse_int(colon + 1, 0, 65535, &port))
+		return false;
+	cfg->listen_port = (int)port;
+	return true;
+}
+
+static bool
+is_loopback(const char *host)
+{
+	unsigned char a4[4], a6[16];
+	static const unsigned char lo6[16] = { [15] = 1 };
+
+	if (inet_pton(AF_INET, host, a4) == 1)
+		return a4[0] == 127;
+	if (inet_pton(AF_INET6, host, a6) == 1)
+		return memcmp(a6, lo6, 16) == 0;
+	return false;
+}
+
+static void *
+init_thread(const struct mg_context *ctx, int thread_type)
+{
+	struct worker *w;
+	char errbuf[CLAIMS_ERRBUF_SIZE];
+	claims_db_options opts = CLAIMS_DB_OPTIONS_INIT;
+
+	(void)ctx;
+	if (thread_type != 1) /* only request workers get a connection */
+		return NULL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return NULL;
+	opts.errbuf = errbuf;
+	opts.migrate = CLAIMS_MIGRATE_NONE; /* main() migrated already */
+	if (claims_db_open(&w->db, config.db_path, &opts) < 0) {
+		fprintf(stderr, "claimsd: worker cannot open %s: %s\n", config.db_path, errbuf);
+		w->db = NULL;
+	}
+	return w;
+}
+
+static void
+exit_thread(const struct mg_context *ctx, int thread_type, void *user_ptr)
+{
+	struct worker *w = user_ptr;
+
+	(void)ctx;
+	(void)thread_type;
+	if (!w)
+		return;
+	claims_db_close(w->db);
+	free(w);
+}
+
+static int
+log_message(const struct mg_connection *conn, const char *message)
+{
+	(void)conn;
+	fprintf(stderr, "claimsd: %s\n", message);
+	return 1;
+}
+
+static int
+parse_args(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "env-file", required_argument, NULL, 'e' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *listen = NULL, *threads = NULL, *env_file = NULL;
+	char errbuf[512];
+	long n;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l': listen = optarg; break;
+		case 'd': config.db_path = optarg; break;
+		case 't': threads = optarg; break;
+		case 'e': env_file = optarg; break;
+		case 'V':
+			printf("claimsd %s\n", claims_version());
+			exit(EXIT_OK);
+		case 'h':
+			usage(stdout);
+			exit(EXIT_OK);
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "claimsd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+
+	if (env_load_file(env_file, errbuf, sizeof(errbuf)) < 0)
+		return fail_config("%s", errbuf);
+
+	if (!listen)
+		listen = getenv("CLAIMS_LISTEN");
+	if (!listen || !*listen)
+		listen = "127.0.0.1:8000";
+	if (!parse_listen(listen, &config))
+		return fail_config("invalid listen address '%s' (expected ADDR:PORT)", listen);
+	if (!is_loopback(config.listen_host))
+		return fail_config("refusing to listen on %s without authentication configured",
+				   config.listen_host);
+
+	if (!config.db_path)
+		config.db_path = getenv("CLAIMS_DB");
+	if (!config.db_path || !*config.db_path)
+		config.db_path = "./claims.db";
+
+	if (!threads)
+		threads = getenv("CLAIMS_THREADS");
+	config.threads = 16;
+	if (threads && *threads) {
+		if (!env_parse_int(threads, 1, 256, &n))
+			return fail_config("invalid thread count '%s' (1..256)", threads);
+		config.threads = (int)n;
+	}
+	return EXIT_OK;
+}
+
+static int
+run(void)
+{
+	struct mg_callbacks callbacks;
+	struct mg_context *ctx;
+	struct mg_server_port ports[4];
+	claims_db *db = NULL;
+	claims_db_options opts = CLAIMS_DB_OPTIONS_INIT;
+	char errbuf[CLAIMS_ERRBUF_SIZE];
+	char listen_opt[300], threads_opt[16];
+	const char *options[] = {
+		"listening_ports", listen_opt,
+		"num_threads", threads_opt,
+		"enable_keep_alive", "yes",
+		"request_timeout_ms", "30000",
+		"tcp_nodelay", "1",
+		NULL,
+	};
+	sigset_t sigs;
+	int sig = 0, nports;
+
+	/* Open and migrate once before serving: schema problems stop startup. */
+	opts.errbuf = errbuf;
+	if (claims_db_open(&db, config.db_path, &opts) < 0) {
+		fprintf(stderr, "claimsd: cannot open database %s: %s\n", config.db_path, errbuf);
+		return EXIT_DB;
+	}
+	claims_db_close(db);
+
+	/* Block the stop signals in every thread; main waits for them. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (strchr(config.listen_host, ':'))
+		snprintf(listen_opt, sizeof(listen_opt), "[%s]:%d", config.listen_host,
+			 config.listen_port);
+	else
+		snprintf(listen_opt, sizeof(listen_opt), "%s:%d", config.listen_host,
+			 config.listen_port);
+	snprintf(threads_opt, sizeof(threads_opt), "%d", config.threads);
+
+	memset(&callbacks, 0, sizeof(callbacks));
+	callbacks.init_thread = init_thread;
+	callbacks.exit_thread = exit_thread;
+	callbacks.log_message = log_message;
+
+	mg_init_library(0);
+	ctx = mg_start(&callbacks, NULL, options);
+	if (!ctx) {
+		fprintf(stderr, "claimsd: cannot listen on %s\n", listen_opt);
+		mg_exit_library();
+		return EXIT_INTERNAL;
+	}
+	mg_set_request_handler(ctx, "/", routes_dispatch, NULL);
+
+	nports = mg_get_server_ports(ctx, 4, ports);
+	if (nports < 1) {
+		fprintf(stderr, "claimsd: no listening port\n");
+		mg_stop(ctx);
+		mg_exit_library();
+		return EXIT_INTERNAL;
+	}
+	if (strchr(config.listen_host, ':'))
+		fprintf(stderr, "listening on [%s]:%d\n", config.listen_host, ports[0].port);
+	else
+		fprintf(stderr, "listening on %s:%d\n", config.listen_host, ports[0].port);
+	fflush(stderr);
+
+	while (sigwait(&sigs, &sig) != 0)
+		;
+	fprintf(stderr, "claimsd: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	mg_stop(ctx);
+	mg_exit_library();
+	fprintf(stderr, "claimsd: stopped\n");
+	return EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	int rc = parse_args(argc, argv);
+
+	if (rc != EXIT_OK)
+		return rc;
+	return run();
+}

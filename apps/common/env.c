@@ -1,0 +1,134 @@
+/* Settings from the environment and the .env file. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "env.h"
+
+static char *
+trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
+		*--end = '\0';
+	return s;
+}
+
+static bool
+valid_key(const char *k)
+{
+	if (!*k || !(isalpha((unsigned char)*k) || *k == '_'))
+		return false;
+	for (; *k; k++)
+		if (!(isalnum((unsigned char)*k) || *k == '_'))
+			return false;
+	return true;
+}
+
+int
+env_load_file(const char *path, char *errbuf, size_t errlen)
+{
+	const char *file = path;
+	bool optional = false;
+	char line[8192];
+	FILE *f;
+	int lineno = 0;
+
+	if (!file) {
+		file = getenv("CLAIMS_ENV_FILE");
+		if (!file || !*file) {
+			file = ".env";
+			optional = true;
+		}
+	}
+	f = fopen(file, "r");
+	if (!f) {
+		if (optional && errno == ENOENT)
+			return 0;
+		snprintf(errbuf, errlen, "cannot read %s: %s", file, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *s, *eq, *key, *value;
+		size_t vlen;
+
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			snprintf(errbuf, errlen, "%s:%d: line too long", file, lineno);
+			fclose(f);
+			return -1;
+		}
+		s = trim(line);
+		if (!*s || *s == '#')
+			continue;
+		if (strncmp(s, "export ", 7) == 0)
+			s = trim(s + 7);
+		eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(errbuf, errlen, "%s:%d: expected KEY=VALUE", file, lineno);
+			fclose(f);
+			return -1;
+		}
+		*eq = '\0';
+		key = trim(s);
+		value = trim(eq + 1);
+		if (!valid_key(key)) {
+			snprintf(errbuf, errlen, "%s:%d: invalid variable name", file, lineno);
+			fclose(f);
+			return -1;
+		}
+		vlen = strlen(value);
+		if (vlen >= 2 && (value[0] == '"' || value[0] == '\'') && value[vlen - 1] == value[0]) {
+			value[vlen - 1] = '\0';
+			value++;
+		}
+		if (setenv(key, value, 0) != 0) {
+			snprintf(errbuf, errlen, "%s:%d: %s", file, lineno, strerror(errno));
+			fclose(f);
+			return -1;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+bool
+env_parse_int(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s || isspace((unsigned char)*s))
+		return false;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool
+env_parse_bool(const char *s, bool *out)
+{
+	if (!s)
+		return false;
+	if (strcasecmp(s, "true") == 0) {
+		*out = true;
+		return true;
+	}
+	if (strcasecmp(s, "false") == 0) {
+		*out = false;
+		return true;
+	}
+	return false;
+}

@@ -1,0 +1,24 @@
+/* Settings from the environment and the .env file, shared by both programs. */
+#ifndef CLAIMS_APP_ENV_H
+#define CLAIMS_APP_ENV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * Load KEY=VALUE lines from @p path into the environment without replacing
+ * variables already set.  `#` starts a comment line, `export ` is allowed
+ * before a key, values may be wrapped in single or double quotes (no
+ * interpolation).  When @p path is NULL, CLAIMS_ENV_FILE or ./.env is used
+ * and a missing file is fine.  Returns 0, or -1 with a message in errbuf
+ * (a named file that cannot be read, or a malformed line with its number).
+ */
+int env_load_file(const char *path, char *errbuf, size_t errlen);
+
+/* Parse a decimal integer in [min, max]; returns false on any junk. */
+bool env_parse_int(const char *s, long min, long max, long *out);
+
+/* Parse true/false (any case). */
+bool env_parse_bool(const char *s, bool *out);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * libclaims internals shared across the library's translation units.
+ * Names here use the claims__ prefix; nothing here is exported.
+ */
+#ifndef CLAIMS_INTERNAL_H
+#define CLAIMS_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "claims/claims.h"
+
+/* ---- allocation (alloc.c): every library allocation goes through these,
+ * so that fault-injection builds can fail the Nth one. */
+void *claims__malloc(size_t n);
+void *claims__calloc(size_t count, size_t size);
+void *claims__realloc(void *p, size_t n);
+char *claims__strdup(const char *s);
+char *claims__strndup(const char *s, size_t n);
+void claims__free(void *p);
+
+/* Fault injection: after claims__alloc_fail_after(n), allocation number n+1
+ * (and every later one until reset with -1) fails.  Only built with
+ * -Dfault_injection=true; a no-op otherwise. */
+void claims__alloc_fail_after(long n);
+long claims__alloc_count(void);
+
+/* ---- prepared statements kept per connection (stmt.c) */
+struct claims__stmt_cache;
+void claims__stmt_cache_free(struct claims__stmt_cache *cache);
+
+/* ---- the handle (db.c) */
+struct claims_db {
+	sqlite3 *sql;
+	char *path;
+	claims_db_options opts;
+	struct claims__stmt_cache *stmts;
+	int sqlite_errcode;
+	char errmsg[CLAIMS_ERRBUF_SIZE];
+};
+
+/* Map a SQLite result code to a claims_error. */
+int claims__map_sqlite(int rc);
+
+/* Record an error on the handle and return @p code.  The message is the
+ * printf-style text; nothing else is added. */
+int claims__set_error(claims_db *db, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Record a SQLite failure: the message is "<context>: <sqlite message>" and
+ * the return value claims__map_sqlite(rc). */
+int claims__sqlite_error(claims_db *db, int rc, const char *context);
+
+/* Clear the handle's error state (on success of a public call). */
+void claims__clear_error(claims_db *db);
+
+/* Debug text to the optional log callback. */
+void claims__log(const claims_db *db, claims_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * A prepared statement for @p sql, kept on the connection and reset with its
+ * bindings cleared, ready to bind.  @p sql should be a string literal: the
+ * cache is keyed by its address.  Do not finalize it; call
+ * claims__stmt_done() (sqlite3_reset) when finished with it.
+ */
+int claims__stmt(sqlite3_stmt **out, claims_db *db, const char *sql);
+void claims__stmt_done(sqlite3_stmt *stmt);
+
+/* Run one or more statements without results. */
+int claims__exec(claims_db *db, const char *sql);
+
+/* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ" into buf (at least 21 bytes). */
+void claims__now_ts(char buf[static 21]);
+
+/* ---- migrations (migrate.c; the array is generated from sql/) */
+int claims__migrate_check_version(claims_db *db, int *version_out);
+
+#endif /* CLAIMS_INTERNAL_H */

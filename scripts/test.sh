@@ -1,0 +1,51 @@
+#!/bin/sh
+# Install the dependencies, build, and run the whole test suite in two
+# configurations: debug with -Werror (build/) and ASan + UBSan with
+# halt-on-error (build-san/).  The last line is
+#   tests: N passed, N failed, N skipped
+# counted from both runs' meson testlog.json.  Exit status 0 only when
+# everything passed.
+set -u
+cd "$(dirname "$0")/.."
+
+./scripts/install-deps.sh || { echo "tests: 0 passed, 1 failed, 0 skipped"; exit 1; }
+
+status=0
+setup() {
+	dir=$1
+	shift
+	if [ -f "$dir/build.ninja" ]; then
+		meson setup --reconfigure "$dir" "$@" >/dev/null
+	else
+		meson setup "$dir" "$@" >/dev/null
+	fi
+}
+
+if setup build --buildtype=debug --werror &&
+	ninja -C build; then
+	meson test -C build --print-errorlogs --num-processes 2 || status=1
+else
+	echo "build/ failed to configure or compile"
+	status=1
+fi
+
+if setup build-san --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false &&
+	ninja -C build-san; then
+	meson test -C build-san --setup=sanitize --print-errorlogs --num-processes 2 || status=1
+else
+	echo "build-san/ failed to configure or compile"
+	status=1
+fi
+
+logs=""
+for d in build build-san; do
+	[ -f "$d/meson-logs/testlog.json" ] && logs="$logs $d/meson-logs/testlog.json"
+	[ -f "$d/meson-logs/testlog-sanitize.json" ] && logs="$logs $d/meson-logs/testlog-sanitize.json"
+done
+if [ -z "$logs" ]; then
+	echo "tests: 0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+# shellcheck disable=SC2086
+python3 tests/ci_summary.py $logs || status=1
+exit $status

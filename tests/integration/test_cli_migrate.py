@@ -1,0 +1,124 @@
+"""claims init / migrate through the real binary."""
+import json
+import os
+import sqlite3
+import stat
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import TempDirTestCase, run_cli  # noqa: E402
+
+NAMES = ['0001_initial', '0002_performance_indexes', '0003_date_indexes',
+         '0004_composite_indexes', '0005_denial_patterns_reason_index',
+         '0006_audit_log_indexes', '0007_linking_indexes']
+PERF_INDEXES = {
+    'ix_claims_payer_id', 'ix_claims_provider_id', 'ix_claims_practice_id',
+    'ix_claims_created_at', 'ix_claims_payer_status', 'ix_remittances_payer_id',
+    'ix_remittances_created_at', 'ix_claim_episodes_claim_id',
+    'ix_claim_episodes_remittance_id', 'ix_claim_episodes_created_at',
+    'ix_claim_lines_claim_id', 'ix_risk_scores_claim_id', 'ix_risk_scores_calculated_at',
+    'ix_denial_patterns_payer_id'}
+
+
+class Migrate(TempDirTestCase):
+    def test_migrate_new_file(self):
+        db = self.path('m.db')
+        r = run_cli('--db', db, 'migrate')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        expected = [f'Applied {n}' for n in NAMES] + \
+            ['Database is at version 0007_linking_indexes (head)']
+        self.assertEqual(r.stdout.splitlines(), expected)
+        self.assertEqual(stat.S_IMODE(os.stat(db).st_mode), 0o600)
+        con = sqlite3.connect(db)
+        names = {row[0] for row in con.execute("SELECT name FROM sqlite_schema WHERE type='index'")}
+        self.assertTrue(PERF_INDEXES <= names, PERF_INDEXES - names)
+        self.assertEqual(con.execute('PRAGMA user_version').fetchone()[0], 7)
+        con.close()
+        # Again: nothing to apply.
+        r = run_cli('--db', db, 'migrate')
+        self.assertEqual(r.stdout, 'Database is at version 0007_linking_indexes (head)\n')
+
+    def test_status_does_not_apply(self):
+        db = self.path('s.db')
+        r = run_cli('--db', db, 'migrate', '--status')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, 'Database is at version none (7 behind head)\n')
+        con = sqlite3.connect(db)
+        self.assertEqual(con.execute('PRAGMA user_version').fetchone()[0], 0)
+        con.close()
+
+    def test_to_and_behind(self):
+        db = self.path('t.db')
+        r = run_cli('--db', db, 'migrate', '--to', '0002_performance_indexes')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.splitlines(), [
+            'Applied 0001_initial', 'Applied 0002_performance_indexes',
+            'Database is at version 0002_performance_indexes (5 behind head)'])
+        r = run_cli('--db', db, 'migrate', '--status')
+        self.assertEqual(r.stdout, 'Database is at version 0002_performance_indexes (5 behind head)\n')
+        r = run_cli('--db', db, 'migrate', '--to', '4')
+        self.assertEqual(r.stdout.splitlines()[-1],
+                         'Database is at version 0004_composite_indexes (3 behind head)')
+        # Below the current version: exit 3, nothing changed.
+        r = run_cli('--db', db, 'migrate', '--to', '1')
+        self.assertEqual(r.returncode, 3)
+        self.assertTrue(r.stderr.startswith('claims: migrate: '), r.stderr)
+        self.assertIn('no down-migrations', r.stderr)
+        con = sqlite3.connect(db)
+        self.assertEqual(con.execute('PRAGMA user_version').fetchone()[0], 4)
+        con.close()
+
+    def test_bad_target_and_usage(self):
+        db = self.path('u.db')
+        r = run_cli('--db', db, 'migrate', '--to', '0099_nope')
+        self.assertEqual(r.returncode, 3)
+        self.assertIn("no migration '0099_nope'", r.stderr)
+        self.assertEqual(run_cli('--db', db, 'migrate', '--bogus').returncode, 2)
+        self.assertEqual(run_cli('--db', db, 'frobnicate').returncode, 2)
+        self.assertEqual(run_cli('--db', db).returncode, 2)
+        self.assertEqual(run_cli('--db').returncode, 2)
+
+    def test_newer_database_exit_5(self):
+        db = self.path('n.db')
+        con = sqlite3.connect(db)
+        con.execute('PRAGMA user_version = 8')
+        con.close()
+        r = run_cli('--db', db, 'migrate')
+        self.assertEqual(r.returncode, 5)
+        self.assertIn('database version 8 is newer than this library (7)', r.stderr)
+        r = run_cli('--db', db, 'migrate', '--status')
+        self.assertEqual(r.returncode, 5)
+
+    def test_json_output(self):
+        db = self.path('j.db')
+        r = run_cli('--db', db, '--json', 'migrate', '--to', '3')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc, {'version': 3, 'name': '0003_date_indexes', 'head': 7,
+                               'behind': 4, 'applied': NAMES[:3]})
+
+    def test_init_and_env_db(self):
+        db = self.path('e.db')
+        r = run_cli('init', env={'CLAIMS_DB': db})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.endswith('Database is at version 0007_linking_indexes (head)\n'))
+        self.assertTrue(os.path.exists(db))
+        r = run_cli('--quiet', '--db', db, 'init')
+        self.assertEqual(r.stdout, 'Database is at version 0007_linking_indexes (head)\n')
+
+    def test_version_and_help(self):
+        r = run_cli('--version')
+        self.assertEqual((r.returncode, r.stdout), (0, 'claims 0.1.0\n'))
+        r = run_cli('--help')
+        self.assertEqual(r.returncode, 0)
+        self.assertIn('migrate', r.stdout)
+
+    def test_unopenable_database(self):
+        r = run_cli('--db', self.path('no/such/dir/x.db'), 'migrate')
+        self.assertEqual(r.returncode, 5)
+        self.assertTrue(r.stderr.startswith('claims: migrate: '), r.stderr)
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=2)
