@@ -39,5 +39,6 @@ int cli_open_db(const struct cli *cli, claims_migrate_mode mode, claims_db **out
 /* Commands: argv[0] is the command name. */
 int cmd_init(struct cli *cli, int argc, char **argv);
 int cmd_migrate(struct cli *cli, int argc, char **argv);
+int cmd_import(struct cli *cli, int argc, char **argv);
 
 #endif

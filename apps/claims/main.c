@@ -22,6 +22,8 @@ struct command {
 static const struct command commands[] = {
 	{ "init", cmd_init, "create the database and apply all migrations" },
 	{ "migrate", cmd_migrate, "apply migrations: migrate [--to NAME|N] [--status]" },
+	{ "import", cmd_import,
+	  "ingest X12 files: import FILE... [--type auto|837|835] [--strict] [--practice ID]" },
 };
 
 static void

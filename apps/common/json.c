@@ -100,3 +100,170 @@ json_migration_status(int version, const char *name, int head, const char *const
 	}
 	return render(o);
 }
+
+/* Money as a JSON number with exactly two decimals (cJSON would print
+ * 1500.00 as 1500). */
+static cJSON *
+money(int64_t cents)
+{
+	char buf[32];
+
+	json_format_cents(buf, cents);
+	return cJSON_CreateRaw(buf);
+}
+
+static bool
+add(cJSON *obj, const char *key, cJSON *item)
+{
+	if (!item)
+		return false;
+	if (!cJSON_AddItemToObject(obj, key, item)) {
+		cJSON_Delete(item);
+		return false;
+	}
+	return true;
+}
+
+static cJSON *
+nullable_int(int64_t v, bool present)
+{
+	return present ? cJSON_CreateNumber((double)v) : cJSON_CreateNull();
+}
+
+static cJSON *
+nullable_str(const char *s)
+{
+	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+void *
+json_ingest_counts(const claims_ingest_counts *c)
+{
+	cJSON *o = cJSON_CreateObject();
+	bool ok = o != NULL;
+
+#define INT(f) ok = ok && add(o, #f, cJSON_CreateNumber((double)c->f));
+#define MONEY(f) ok = ok && add(o, #f, money(c->f##_cents));
+	INT(interchanges) INT(groups) INT(transactions) INT(transactions_skipped)
+	INT(claims_parsed) INT(claims_created) INT(claims_updated) INT(claims_voided)
+	INT(claims_unchanged) INT(claim_lines) INT(diagnoses)
+	MONEY(total_charge) MONEY(line_charge_total)
+	INT(remittances_parsed) INT(remittances_created) INT(remittances_unchanged)
+	INT(service_lines) INT(adjustments) INT(provider_adjustments)
+	MONEY(total_paid) MONEY(total_patient_responsibility) MONEY(bpr_total) MONEY(plb_total)
+	INT(episodes_linked) INT(issues) INT(errors) INT(warnings)
+#undef INT
+#undef MONEY
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static cJSON *
+issue_json(const char *filename, const claims_ingest_issue *is)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *details = cJSON_Parse(is->details ? is->details : "{}");
+	bool ok = o && details;
+
+	ok = ok && add(o, "file", cJSON_CreateString(filename));
+	ok = ok && add(o, "interchange", nullable_int(is->interchange, is->interchange > 0));
+	ok = ok && add(o, "transaction", nullable_int(is->transaction, is->transaction > 0));
+	ok = ok && add(o, "segment_index", nullable_int(is->segment_index, is->segment_index > 0));
+	ok = ok && add(o, "byte_offset", nullable_int(is->byte_offset, is->byte_offset >= 0));
+	ok = ok && add(o, "segment_id", nullable_str(is->segment_id));
+	ok = ok && add(o, "element", nullable_str(is->element));
+	ok = ok && add(o, "code", cJSON_CreateString(is->code));
+	ok = ok && add(o, "severity", cJSON_CreateString(claims_x12_severity_to_str(is->severity)));
+	ok = ok && add(o, "message", cJSON_CreateString(is->message));
+	if (ok) {
+		ok = add(o, "details", details);
+		details = NULL;
+	}
+	cJSON_Delete(details);
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+void *
+json_ingest_file(const char *filename, const claims_ingest_result *r)
+{
+	cJSON *o = cJSON_CreateObject(), *issues;
+	bool ok = o != NULL;
+
+	ok = ok && add(o, "filename", cJSON_CreateString(filename));
+	ok = ok && add(o, "status", cJSON_CreateString(claims_ingest_status_to_str(r->status)));
+	ok = ok && add(o, "ingest_file_id", nullable_int(r->ingest_file_id, r->ingest_file_id > 0));
+	ok = ok && add(o, "detected_type", cJSON_CreateString(r->detected_type));
+	ok = ok && add(o, "counts", json_ingest_counts(&r->counts));
+	ok = ok && add(o, "issues_total", cJSON_CreateNumber((double)r->issues_total));
+	ok = ok && (issues = cJSON_AddArrayToObject(o, "issues")) != NULL;
+	for (size_t i = 0; ok && i < r->n_issues; i++) {
+		cJSON *it = issue_json(filename, &r->issues[i]);
+		ok = it && cJSON_AddItemToArray(issues, it);
+		if (!ok)
+			cJSON_Delete(it);
+	}
+	if (ok && r->error_code) {
+		cJSON *err = cJSON_CreateObject();
+		ok = add(o, "error", err) && add(err, "code", cJSON_CreateString(r->error_code)) &&
+		     add(err, "message", cJSON_CreateString(r->error_message ? r->error_message : ""));
+	}
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+char *
+json_render_files(void **files, size_t n)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *list = o ? cJSON_AddArrayToObject(o, "files") : NULL;
+	bool ok = list != NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		if (ok && files[i] && cJSON_AddItemToArray(list, files[i]))
+			continue;
+		if (!files[i])
+			ok = false;
+		cJSON_Delete(files[i]);
+	}
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return render(o);
+}
+
+void *
+json_ingest_failed(const char *filename, const char *message)
+{
+	cJSON *o = cJSON_CreateObject(), *err = cJSON_CreateObject();
+	bool ok = o && err;
+
+	ok = ok && add(o, "filename", cJSON_CreateString(filename));
+	ok = ok && add(o, "status", cJSON_CreateString("failed"));
+	ok = ok && add(o, "ingest_file_id", cJSON_CreateNull());
+	ok = ok && add(o, "detected_type", cJSON_CreateString("unknown"));
+	if (ok) {
+		ok = add(o, "error", err);
+		err = NULL;
+	}
+	ok = ok && add(cJSON_GetObjectItemCaseSensitive(o, "error"), "code",
+		       cJSON_CreateString("FAILED"));
+	ok = ok && add(cJSON_GetObjectItemCaseSensitive(o, "error"), "message",
+		       cJSON_CreateString(message));
+	cJSON_Delete(err);
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}

@@ -25,4 +25,22 @@ void json_format_cents(char buf[static 32], int64_t cents);
 char *json_migration_status(int version, const char *name, int head, const char *const *applied,
 			    int n_applied);
 
+#include <claims/ingest.h>
+
+/* One file of `claims import --json` / an upload response:
+ * {"filename", "status", "ingest_file_id", "detected_type", "counts",
+ *  "issues_total", "issues": [...], "error": {code, message}?}.
+ * Returns a cJSON object (opaque here) or NULL; see json_render_files(). */
+void *json_ingest_file(const char *filename, const claims_ingest_result *r);
+
+/* A file that could not be processed (I/O or database failure):
+ * {"filename", "status": "failed", "error": {"code": "FAILED", "message"}}. */
+void *json_ingest_failed(const char *filename, const char *message);
+
+/* IngestCounts as a JSON object (x12.md §10). */
+void *json_ingest_counts(const claims_ingest_counts *c);
+
+/* {"files": [objects made by json_ingest_file()]} rendered; takes ownership
+ * of the objects.  Returns a malloc'd string or NULL. */
+char *json_render_files(void **files, size_t n);
 #endif

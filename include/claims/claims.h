@@ -28,6 +28,8 @@
 #include "common.h"
 #include "errors.h"
 #include "db.h"
+#include "x12.h"
+#include "ingest.h"
 
 CLAIMS_BEGIN_DECLS
 

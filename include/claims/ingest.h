@@ -1,0 +1,160 @@
+/*
+ * libclaims: ingesting X12 837P / 837I / 835 files into the store
+ * (spec/x12.md §1, §9, §10).
+ *
+ * A file is either ingested completely or refused with the reason; it is
+ * recorded in ingest_files with its SHA-256 and bytes either way (except
+ * FILE_TOO_LARGE).  Refusal is decided by a first pass that reads and maps
+ * the whole file without writing; storing then uses one database
+ * transaction per transaction set.  The same bytes again are answered as a
+ * duplicate of the earlier file, adding nothing.
+ */
+#ifndef CLAIMS_INGEST_H
+#define CLAIMS_INGEST_H
+
+#include "common.h"
+#include "db.h"
+#include "x12.h"
+
+CLAIMS_BEGIN_DECLS
+
+/** IngestCounts (spec/x12.md §10).  Amounts are cents. */
+typedef struct claims_ingest_counts {
+	int64_t interchanges, groups, transactions, transactions_skipped;
+	int64_t claims_parsed, claims_created, claims_updated, claims_voided, claims_unchanged;
+	int64_t claim_lines, diagnoses;
+	int64_t total_charge_cents, line_charge_total_cents;
+	int64_t remittances_parsed, remittances_created, remittances_unchanged;
+	int64_t service_lines, adjustments, provider_adjustments;
+	int64_t total_paid_cents, total_patient_responsibility_cents, bpr_total_cents, plb_total_cents;
+	int64_t episodes_linked;
+	int64_t issues, errors, warnings;
+} claims_ingest_counts;
+
+/** Outcome of one file. */
+typedef enum claims_ingest_status {
+	/** Stored (possibly with issues). */
+	CLAIMS_INGEST_INGESTED = 0,
+	/** The same bytes were ingested before: nothing added. */
+	CLAIMS_INGEST_DUPLICATE = 1,
+	/** Refused as a whole (error_code says why); nothing but the file
+	 *  record and its issues stored. */
+	CLAIMS_INGEST_REFUSED = 2,
+} claims_ingest_status;
+
+/** Which family the caller accepts (claims import --type, upload route). */
+typedef enum claims_ingest_expect {
+	/** 837, 835 and mixed files (default). */
+	CLAIMS_INGEST_ANY = 0,
+	/** Only 837P / 837I; an 835 is refused with WRONG_FILE_TYPE. */
+	CLAIMS_INGEST_837 = 1,
+	/** Only 835; an 837 is refused with WRONG_FILE_TYPE. */
+	CLAIMS_INGEST_835 = 2,
+} claims_ingest_expect;
+
+/** Called while a file is read: @p done of @p total bytes (total 0 when unknown). */
+typedef void (*claims_ingest_progress_cb)(int64_t done, int64_t total, void *payload);
+
+#define CLAIMS_INGEST_OPTIONS_VERSION 1
+
+/** Options of claims_ingest_*().  Start from CLAIMS_INGEST_OPTIONS_INIT. */
+typedef struct claims_ingest_options {
+	/** CLAIMS_INGEST_OPTIONS_VERSION. */
+	unsigned version;
+	/** Tolerant (default) or strict (spec/x12.md §1). */
+	claims_x12_mode mode;
+	/** Accepted family.  Default CLAIMS_INGEST_ANY. */
+	claims_ingest_expect expect;
+	/** The file name as received, stored and used in issues.  Default
+	 *  NULL: the path's base name, else "unknown". */
+	const char *filename;
+	/** practice_configs.practice_id to tag the file and its claims with.
+	 *  Default NULL. */
+	const char *practice_id;
+	/** Who uploaded it (ingest_files.uploaded_by).  Default NULL. */
+	const char *uploaded_by;
+	/** MAX_FILE_BYTES, MAX_SEGMENT_BYTES, MAX_ELEMENTS (0 = the defaults of
+	 *  x12.h) and MAX_ISSUES_STORED (0 = 10000). */
+	int64_t max_file_bytes;
+	size_t max_segment_bytes;
+	size_t max_elements;
+	size_t max_issues_stored;
+	/** Optional progress callback and payload.  Default NULL. */
+	claims_ingest_progress_cb progress_cb;
+	void *progress_payload;
+} claims_ingest_options;
+
+#define CLAIMS_INGEST_OPTIONS_INIT \
+	{ CLAIMS_INGEST_OPTIONS_VERSION, CLAIMS_X12_TOLERANT, CLAIMS_INGEST_ANY, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL }
+
+/** One stored issue (spec/x12.md §4), owned by its result. */
+typedef struct claims_ingest_issue {
+	char *code;
+	claims_x12_severity severity;
+	int64_t interchange, transaction, segment_index; /* 0 = null */
+	int64_t byte_offset;                             /* -1 = null */
+	char *segment_id, *element;                      /* NULL = null */
+	char *message;
+	char *details; /* JSON object text */
+} claims_ingest_issue;
+
+/** What happened to one file.  Free with claims_ingest_result_free(). */
+typedef struct claims_ingest_result {
+	claims_ingest_status status;
+	/** ingest_files.id of this file (the earlier file's for a duplicate). */
+	int64_t ingest_file_id;
+	/** "837P", "837I", "835", "mixed" or "unknown". */
+	char detected_type[8];
+	/** Counts of this ingest (the earlier ingest's for a duplicate). */
+	claims_ingest_counts counts;
+	/** For CLAIMS_INGEST_REFUSED: the fatal code ("NO_ISA", "WRONG_FILE_TYPE",
+	 *  the first refusing issue's code in strict mode, ...) and a sentence.
+	 *  NULL otherwise. */
+	char *error_code;
+	char *error_message;
+	/** The first 100 issues in file order, and how many there were. */
+	claims_ingest_issue *issues;
+	size_t n_issues;
+	int64_t issues_total;
+} claims_ingest_result;
+
+/**
+ * Ingest a file by path.
+ *
+ * @param out receives the result (also for refused and duplicate files);
+ *        NULL on failure.  Yours: free it with claims_ingest_result_free().
+ * @param db the database
+ * @param path file name; "-" is not special here
+ * @param opts options, or NULL for the defaults
+ * @return CLAIMS_OK (see (*out)->status); CLAIMS_EINVAL; CLAIMS_EIO (cannot
+ *         read the file); CLAIMS_EBUSY; CLAIMS_EDB; CLAIMS_ENOMEM.  A
+ *         database failure mid-file leaves every committed transaction set
+ *         stored and the file record "failed"; ingesting it again completes it.
+ * Thread-safety: as the handle.
+ */
+CLAIMS_API CLAIMS_WARN_UNUSED int claims_ingest_file(claims_ingest_result **out, claims_db *db,
+						     const char *path,
+						     const claims_ingest_options *opts);
+
+/**
+ * Ingest from an open descriptor (read from its current position; a pipe is
+ * first copied to a private temporary file, because ingest reads twice).
+ * The descriptor is not closed.  Otherwise as claims_ingest_file().
+ */
+CLAIMS_API CLAIMS_WARN_UNUSED int claims_ingest_fd(claims_ingest_result **out, claims_db *db,
+						   int fd, const claims_ingest_options *opts);
+
+/** Ingest bytes in memory (copied into the file record).  As claims_ingest_file(). */
+CLAIMS_API CLAIMS_WARN_UNUSED int claims_ingest_mem(claims_ingest_result **out, claims_db *db,
+						    const void *data, size_t len,
+						    const claims_ingest_options *opts);
+
+/** Free a result.  NULL is accepted. */
+CLAIMS_API void claims_ingest_result_free(claims_ingest_result *result);
+
+/** "ingested", "duplicate", "refused"; "unknown" otherwise.  Static.  Thread-safe. */
+CLAIMS_API const char *claims_ingest_status_to_str(claims_ingest_status status);
+
+CLAIMS_END_DECLS
+
+#endif /* CLAIMS_INGEST_H */

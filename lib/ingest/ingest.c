@@ -1,0 +1,1154 @@
+/*
+ * libclaims: ingest driver (spec/x12.md §1, §9, §10).
+ *
+ * Two passes over the file with the streaming reader:
+ *
+ *  1. validate: read and map everything, write nothing; hash the bytes.
+ *     Decides refusal (fatal codes, NO_TRANSACTIONS, WRONG_FILE_TYPE, and in
+ *     strict mode every refusing issue) before any claim is written.
+ *  2. store: the same events again, one BEGIN IMMEDIATE ... COMMIT per
+ *     transaction set holding its payers, providers, claims, remittances,
+ *     lines, adjustments, PLB and parser logs.  A set the reader reports as
+ *     not closed by its SE is rolled back whole.
+ *
+ * The file row (ingest_files, with the bytes) is written between the passes
+ * and becomes "ingested" last, so a crash leaves a "processing" row that the
+ * next attempt with the same bytes completes without duplicates (claims and
+ * remittances are upserted by identity).
+ *
+ * Issues: every issue of the pass is counted; the first 100 are copied into
+ * the result; up to max_issues_stored are written to parser_logs (those of a
+ * set inside its transaction, attached to the claim or remittance whose
+ * segments they are about).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "claims/ingest.h"
+#include "internal.h"
+#include "jsonw.h"
+#include "store.h"
+#include "x12/codes.h"
+#include "x12/values.h"
+#include "arena.h"
+#include "map835.h"
+#include "map837.h"
+
+#define RESULT_ISSUES_MAX 100
+
+struct source {
+	bool is_mem;
+	const unsigned char *mem;
+	size_t mem_len;
+	int fd;
+	int64_t start, size;
+};
+
+/* A heap copy of an issue waiting to be written to parser_logs. */
+struct pending_issue {
+	claims_x12_issue is; /* strings below are owned */
+	char *strings;       /* one allocation holding every string */
+	int64_t claim_id, remittance_id;
+	char *ccn;
+	bool fatal_code;
+};
+
+struct ingest {
+	claims_db *db;
+	const claims_ingest_options *opts;
+	const char *filename;
+	struct source src;
+	int pass; /* 1 validate, 2 store */
+
+	/* reading */
+	crypto_hash_sha256_state sha;
+	bool hashing;
+	int64_t pos;
+
+	/* mappers and the current set */
+	struct claims__map837 *m837;
+	struct claims__map835 *m835;
+	claims_x12_type set_type;
+	bool in_set, in_txn;
+	int64_t set_transaction;
+	const struct claims__remit_header *payer_header;
+	int64_t payer_db_id;
+
+	/* outcome */
+	int64_t file_id;
+	claims_ingest_counts counts;
+	claims_ingest_result *result;
+	int64_t stored_issues;
+	bool truncated;
+	claims_x12_code first_refusal;
+	char first_refusal_msg[256];
+	int store_rc; /* first store error of pass 2 */
+
+	/* issues waiting for parser_logs (current set, or file level) */
+	struct pending_issue *pending;
+	size_t n_pending, cap_pending;
+};
+
+/* ------------------------------------------------------------ issues */
+
+static size_t
+max_stored(const struct ingest *ing)
+{
+	return ing->opts->max_issues_stored ? ing->opts->max_issues_stored : 10000;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s ? claims__strdup(s) : NULL;
+}
+
+static int
+copy_to_result(struct ingest *ing, const claims_x12_issue *is)
+{
+	claims_ingest_result *r = ing->result;
+	claims_ingest_issue *o;
+
+	r->issues_total++;
+	if (r->n_issues >= RESULT_ISSUES_MAX)
+		return CLAIMS_OK;
+	o = &r->issues[r->n_issues];
+	memset(o, 0, sizeof(*o));
+	o->code = claims__strdup(is->code);
+	o->severity = is->severity;
+	o->interchange = is->interchange;
+	o->transaction = is->transaction;
+	o->segment_index = is->segment_index;
+	o->byte_offset = is->byte_offset;
+	o->segment_id = dup_or_null(is->segment_id);
+	o->element = dup_or_null(is->element);
+	o->message = claims__strdup(is->message ? is->message : "");
+	o->details = claims__strdup(is->details && *is->details ? is->details : "{}");
+	r->n_issues++;
+	if (!o->code || !o->message || !o->details)
+		return CLAIMS_ENOMEM;
+	return CLAIMS_OK;
+}
+
+static int
+queue_issue(struct ingest *ing, const claims_x12_issue *is)
+{
+	struct pending_issue *p;
+	const char *parts[5] = { is->code, is->segment_id, is->element, is->message, is->details };
+	size_t total = 0;
+	char *q;
+
+	if (ing->n_pending == ing->cap_pending) {
+		size_t cap = ing->cap_pending ? ing->cap_pending * 2 : 64;
+		struct pending_issue *n = claims__realloc(ing->pending, cap * sizeof(*n));
+		if (!n)
+			return CLAIMS_ENOMEM;
+		ing->pending = n;
+		ing->cap_pending = cap;
+	}
+	for (int i = 0; i < 5; i++)
+		total += parts[i] ? strlen(parts[i]) + 1 : 0;
+	p = &ing->pending[ing->n_pending];
+	memset(p, 0, sizeof(*p));
+	p->is = *is;
+	p->strings = claims__malloc(total ? total : 1);
+	if (!p->strings)
+		return CLAIMS_ENOMEM;
+	q = p->strings;
+	for (int i = 0; i < 5; i++) {
+		const char **dst[5] = { &p->is.code, &p->is.segment_id, &p->is.element,
+					&p->is.message, &p->is.details };
+		if (!parts[i]) {
+			*dst[i] = NULL;
+			continue;
+		}
+		size_t n = strlen(parts[i]) + 1;
+		memcpy(q, parts[i], n);
+		*dst[i] = q;
+		q += n;
+	}
+	ing->n_pending++;
+	return CLAIMS_OK;
+}
+
+static void
+clear_pending(struct ingest *ing)
+{
+	for (size_t i = 0; i < ing->n_pending; i++) {
+		claims__free(ing->pending[i].strings);
+		claims__free(ing->pending[i].ccn);
+	}
+	ing->n_pending = 0;
+}
+
+/* Every issue of the pass comes through here. */
+static void
+record_issue(struct ingest *ing, const claims_x12_issue *is)
+{
+	int rc;
+
+	ing->counts.issues++;
+	if (is->severity == CLAIMS_X12_ERROR)
+		ing->counts.errors++;
+	else if (is->severity == CLAIMS_X12_WARNING)
+		ing->counts.warnings++;
+	if (is->refuses && ing->first_refusal == CLAIMS_X12_CODE_NONE) {
+		ing->first_refusal = is->code_id;
+		snprintf(ing->first_refusal_msg, sizeof(ing->first_refusal_msg), "%s",
+			 is->message ? is->message : is->code);
+	}
+	rc = copy_to_result(ing, is);
+	if (rc < 0 && ing->store_rc == CLAIMS_OK)
+		ing->store_rc = rc;
+
+	if ((size_t)ing->stored_issues >= max_stored(ing)) {
+		if (!ing->truncated) {
+			claims_x12_issue t;
+
+			ing->truncated = true;
+			claims__x12_issue_init(&t, CLAIMS_X12_ISSUES_TRUNCATED, ing->opts->mode);
+			t.message = "More issues were found than are stored; they are counted only";
+			ing->counts.issues++;
+			(void)copy_to_result(ing, &t);
+			rc = queue_issue(ing, &t);
+			if (rc < 0 && ing->store_rc == CLAIMS_OK)
+				ing->store_rc = rc;
+		}
+		return;
+	}
+	ing->stored_issues++;
+	rc = queue_issue(ing, is);
+	if (rc < 0 && ing->store_rc == CLAIMS_OK)
+		ing->store_rc = rc;
+}
+
+static void on_mapper_issue(const claims_x12_issue *is, void *payload);
+
+static void
+on_reader_issue(const claims_x12_issue *is, void *payload)
+{
+	struct ingest *ing = payload;
+
+	record_issue(ing, is);
+	if (is->transaction == 0 || !ing->in_set)
+		return;
+	/* Let the mapping attach it to the claim or payment it is about. */
+	if (ing->set_type == CLAIMS_X12_TYPE_835)
+		(void)claims__map835_reader_issue(ing->m835, is);
+	else if (ing->set_type != CLAIMS_X12_TYPE_UNSUPPORTED)
+		(void)claims__map837_reader_issue(ing->m837, is);
+}
+
+static void
+on_mapper_issue(const claims_x12_issue *is, void *payload)
+{
+	record_issue(payload, is);
+}
+
+/* Mark the queued copies of a stored record's issues with its ids. */
+static void
+attach_issues(struct ingest *ing, const struct claims__issue_list *list, int64_t claim_id,
+	      int64_t remit_id, const char *ccn)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		const struct claims__issue_copy *c = &list->items[i];
+
+		for (size_t k = ing->n_pending; k-- > 0;) {
+			struct pending_issue *p = &ing->pending[k];
+
+			if (p->claim_id || p->remittance_id || p->is.code_id != c->code_id ||
+			    p->is.segment_index != c->segment_index)
+				continue;
+			p->claim_id = claim_id;
+			p->remittance_id = remit_id;
+			p->ccn = dup_or_null(ccn);
+			break;
+		}
+	}
+}
+
+static const char *
+type_name(claims_x12_type t)
+{
+	switch (t) {
+	case CLAIMS_X12_TYPE_837P: return "837P";
+	case CLAIMS_X12_TYPE_837I: return "837I";
+	case CLAIMS_X12_TYPE_835: return "835";
+	default: return NULL;
+	}
+}
+
+static int
+flush_pending(struct ingest *ing)
+{
+	struct claims__log_ctx ctx = {
+		.ingest_file_id = ing->file_id,
+		.file_name = ing->filename,
+		.practice_id = ing->opts->practice_id,
+	};
+	int rc = CLAIMS_OK;
+
+	for (size_t i = 0; i < ing->n_pending && rc == CLAIMS_OK; i++) {
+		struct pending_issue *p = &ing->pending[i];
+
+		ctx.file_type = type_name(ing->set_type);
+		ctx.claim_id = p->claim_id;
+		ctx.remittance_id = p->remittance_id;
+		ctx.claim_control_number = p->ccn;
+		rc = claims__store_log_issue(ing->db, &ctx, &p->is);
+	}
+	clear_pending(ing);
+	return rc;
+}
+
+/* ------------------------------------------------------------ storing */
+
+static int
+on_claim(const struct claims__claim_rec *c, void *payload)
+{
+	struct ingest *ing = payload;
+	enum claims__claim_action action;
+	int64_t id;
+	int rc;
+
+	if (ing->pass == 1 || ing->store_rc < 0)
+		return CLAIMS_OK;
+	rc = claims__store_claim_put(ing->db, c, ing->file_id, ing->opts->practice_id, ing->filename,
+				     ing->opts->mode, on_mapper_issue, ing, &id, &action);
+	if (rc < 0) {
+		ing->store_rc = rc;
+		return rc;
+	}
+	switch (action) {
+	case CLAIMS__CLAIM_CREATED: ing->counts.claims_created++; break;
+	case CLAIMS__CLAIM_UPDATED: ing->counts.claims_updated++; break;
+	case CLAIMS__CLAIM_VOIDED: ing->counts.claims_voided++; break;
+	case CLAIMS__CLAIM_UNCHANGED: ing->counts.claims_unchanged++; break;
+	}
+	attach_issues(ing, &c->issues, id, 0, c->claim_control_number);
+	return CLAIMS_OK;
+}
+
+static int
+remit_payer(struct ingest *ing, const struct claims__remit_header *h, int64_t *id)
+{
+	int rc;
+
+	if (h == ing->payer_header && ing->payer_db_id) {
+		*id = ing->payer_db_id;
+		return CLAIMS_OK;
+	}
+	if (h->payer_id && *h->payer_id)
+		rc = claims__store_payer_ensure(ing->db, id, h->payer_id, h->payer_name);
+	else
+		rc = claims__store_payer_by_name(ing->db, id, h->payer_name);
+	if (rc == CLAIMS_OK) {
+		ing->payer_header = h;
+		ing->payer_db_id = *id;
+	}
+	return rc;
+}
+
+static int
+on_remit(const struct claims__remit_rec *r, void *payload)
+{
+	struct ingest *ing = payload;
+	int64_t payer = 0, id = 0;
+	bool created = false;
+	int rc;
+
+	if (ing->pass == 1 || ing->store_rc < 0)
+		return CLAIMS_OK;
+	rc = remit_payer(ing, r->header, &payer);
+	if (rc == CLAIMS_OK)
+		rc = claims__store_remit_put(ing->db, r, payer, ing->file_id, ing->filename, &id,
+					     &created);
+	if (rc < 0) {
+		ing->store_rc = rc;
+		return rc;
+	}
+	if (created)
+		ing->counts.remittances_created++;
+	else
+		ing->counts.remittances_unchanged++;
+	attach_issues(ing, &r->issues, 0, id, r->claim_control_number);
+	return CLAIMS_OK;
+}
+
+static int
+on_plb(const struct claims__plb_rec *p, void *payload)
+{
+	struct ingest *ing = payload;
+	int64_t payer = 0;
+	bool created;
+	int rc;
+
+	if (ing->pass == 1 || ing->store_rc < 0)
+		return CLAIMS_OK;
+	rc = remit_payer(ing, p->header, &payer);
+	if (rc == CLAIMS_OK)
+		rc = claims__store_plb_put(ing->db, p, payer, ing->file_id, &created);
+	if (rc < 0)
+		ing->store_rc = rc;
+	return rc;
+}
+
+/* ------------------------------------------------------------ sets */
+
+static int
+begin_set(struct ingest *ing)
+{
+	int rc;
+
+	ing->payer_header = NULL;
+	ing->payer_db_id = 0;
+	if (ing->pass == 1)
+		return CLAIMS_OK;
+	/* Issues found before the set (file level) go out first. */
+	rc = claims__exec(ing->db, "BEGIN IMMEDIATE");
+	if (rc < 0)
+		return rc;
+	ing->in_txn = true;
+	return CLAIMS_OK;
+}
+
+/* 837 counts are per set (added when the set completes); the 835 mapping
+ * keeps totals over its completed sets (added once at the end of a pass). */
+static void
+add_837_counts(struct ingest *ing)
+{
+	struct claims__map837_counts c;
+
+	claims__map837_counts(ing->m837, &c);
+	ing->counts.claims_parsed += c.claims_parsed;
+	ing->counts.claim_lines += c.claim_lines;
+	ing->counts.diagnoses += c.diagnoses;
+	ing->counts.total_charge_cents += c.total_charge_cents;
+	ing->counts.line_charge_total_cents += c.line_charge_total_cents;
+}
+
+static void
+add_835_counts(struct ingest *ing)
+{
+	struct claims__map835_counts c;
+
+	claims__map835_counts(ing->m835, &c);
+	ing->counts.remittances_parsed += c.remittances_parsed;
+	ing->counts.service_lines += c.service_lines;
+	ing->counts.adjustments += c.adjustments;
+	ing->counts.provider_adjustments += c.provider_adjustments;
+	ing->counts.total_charge_cents += c.total_charge_cents;
+	ing->counts.total_paid_cents += c.total_paid_cents;
+	ing->counts.total_patient_responsibility_cents += c.total_patient_responsibility_cents;
+	ing->counts.bpr_total_cents += c.bpr_total_cents;
+	ing->counts.plb_total_cents += c.plb_total_cents;
+}
+
+static int
+end_set(struct ingest *ing, bool completed)
+{
+	int rc = CLAIMS_OK;
+
+	if (completed && ing->set_type != CLAIMS_X12_TYPE_835)
+		add_837_counts(ing);
+	ing->in_set = false;
+	if (ing->pass == 1)
+		return CLAIMS_OK;
+	if (ing->store_rc < 0) {
+		(void)claims__exec(ing->db, "ROLLBACK");
+		ing->in_txn = false;
+		return ing->store_rc;
+	}
+	if (completed) {
+		rc = flush_pending(ing);
+		if (rc == CLAIMS_OK)
+			rc = claims__exec(ing->db, "COMMIT");
+		if (rc < 0)
+			(void)claims__exec(ing->db, "ROLLBACK");
+		ing->in_txn = false;
+		return rc;
+	}
+	/* Not closed by its SE: nothing of it stays, but its issues do. */
+	(void)claims__exec(ing->db, "ROLLBACK");
+	ing->in_txn = false;
+	return CLAIMS_OK;
+}
+
+static int
+dispatch(struct ingest *ing, const claims_x12_event *ev)
+{
+	int rc = CLAIMS_OK;
+
+	switch (ev->type) {
+	case CLAIMS_X12_EVENT_INTERCHANGE_START:
+		return claims__map835_event(ing->m835, ev);
+	case CLAIMS_X12_EVENT_TRANSACTION_START:
+		ing->set_type = ev->transaction->type;
+		if (ing->set_type == CLAIMS_X12_TYPE_UNSUPPORTED || ing->set_type == CLAIMS_X12_TYPE_NONE)
+			return CLAIMS_OK;
+		if (ing->pass == 2 && ing->n_pending) {
+			/* File-level issues before this set: their own transaction. */
+			rc = claims__exec(ing->db, "BEGIN IMMEDIATE");
+			if (rc == CLAIMS_OK)
+				rc = flush_pending(ing);
+			if (rc == CLAIMS_OK)
+				rc = claims__exec(ing->db, "COMMIT");
+			if (rc < 0)
+				return rc;
+		}
+		ing->in_set = true;
+		ing->set_transaction = ev->transaction->ordinal;
+		rc = begin_set(ing);
+		break;
+	case CLAIMS_X12_EVENT_TRANSACTION_END:
+		if (!ing->in_set)
+			return CLAIMS_OK;
+		break;
+	default:
+		if (!ing->in_set)
+			return CLAIMS_OK;
+		break;
+	}
+	if (rc < 0)
+		return rc;
+	if (ev->type == CLAIMS_X12_EVENT_TRANSACTION_TYPE)
+		ing->set_type = ev->transaction->type;
+	if (ing->set_type == CLAIMS_X12_TYPE_835)
+		rc = claims__map835_event(ing->m835, ev);
+	else
+		rc = claims__map837_event(ing->m837, ev);
+	if (rc < 0 && ing->store_rc == CLAIMS_OK)
+		ing->store_rc = rc;
+	if (ev->type == CLAIMS_X12_EVENT_TRANSACTION_END) {
+		int erc = end_set(ing, ev->completed);
+		if (erc < 0)
+			return erc;
+	}
+	return ing->store_rc;
+}
+
+/* ------------------------------------------------------------ reading */
+
+static int
+read_source(size_t *out, void *buf, size_t len, void *payload)
+{
+	struct ingest *ing = payload;
+	ssize_t n;
+
+	*out = 0;
+	if (ing->src.is_mem) {
+		size_t left = ing->src.mem_len - (size_t)ing->pos;
+		size_t k = left < len ? left : len;
+		memcpy(buf, ing->src.mem + ing->pos, k);
+		n = (ssize_t)k;
+	} else {
+		do {
+			n = read(ing->src.fd, buf, len);
+		} while (n < 0 && errno == EINTR);
+		if (n < 0)
+			return CLAIMS_EIO;
+	}
+	if (ing->hashing && n > 0)
+		crypto_hash_sha256_update(&ing->sha, buf, (unsigned long long)n);
+	ing->pos += n;
+	*out = (size_t)n;
+	if (ing->opts->progress_cb) {
+		int64_t total = ing->src.size * 2;
+		int64_t done = (ing->pass == 1 ? 0 : ing->src.size) + ing->pos;
+		ing->opts->progress_cb(done, total, ing->opts->progress_payload);
+	}
+	return CLAIMS_OK;
+}
+
+static int
+rewind_source(struct ingest *ing)
+{
+	ing->pos = 0;
+	if (!ing->src.is_mem && lseek(ing->src.fd, ing->src.start, SEEK_SET) < 0)
+		return CLAIMS_EIO;
+	return CLAIMS_OK;
+}
+
+static int
+blob_read(void *buf, size_t len, size_t *got, void *payload)
+{
+	return read_source(got, buf, len, payload);
+}
+
+static int
+run_pass(struct ingest *ing, int pass, claims_x12_stats *stats)
+{
+	claims_x12_reader_options ro = CLAIMS_X12_READER_OPTIONS_INIT;
+	struct claims__map837_callbacks cb837 = { on_claim, on_mapper_issue, ing, ing->opts->mode };
+	struct claims__map835_callbacks cb835 = { on_remit, on_plb, on_mapper_issue, ing,
+						  ing->opts->mode };
+	claims_x12_reader *reader = NULL;
+	const claims_x12_event *ev;
+	int rc;
+
+	ing->pass = pass;
+	ing->in_set = ing->in_txn = false;
+	ing->set_type = CLAIMS_X12_TYPE_NONE;
+	rc = rewind_source(ing);
+	if (rc < 0)
+		return claims__set_error(ing->db, rc, "cannot re-read %s", ing->filename);
+
+	ro.mode = ing->opts->mode;
+	if (ing->opts->max_file_bytes > 0)
+		ro.max_file_bytes = ing->opts->max_file_bytes;
+	if (ing->opts->max_segment_bytes)
+		ro.max_segment_bytes = ing->opts->max_segment_bytes;
+	if (ing->opts->max_elements)
+		ro.max_elements = ing->opts->max_elements;
+	ro.issue_cb = on_reader_issue;
+	ro.issue_payload = ing;
+
+	rc = claims__map837_new(&ing->m837, &cb837);
+	if (rc == CLAIMS_OK)
+		rc = claims__map835_new(&ing->m835, &cb835);
+	if (rc == CLAIMS_OK)
+		rc = claims_x12_reader_new_cb(&reader, read_source, ing, &ro);
+	if (rc < 0) {
+		rc = claims__set_error(ing->db, rc, "cannot start reading: %s", claims_strerror(rc));
+		goto out;
+	}
+	for (;;) {
+		rc = claims_x12_reader_next(&ev, reader);
+		if (rc < 0 || !ev)
+			break;
+		rc = dispatch(ing, ev);
+		if (rc < 0)
+			break;
+	}
+	add_835_counts(ing);
+	if (claims_x12_reader_stats(stats, reader) < 0)
+		memset(stats, 0, sizeof(*stats));
+	if (rc == CLAIMS_EREFUSED)
+		rc = CLAIMS_OK; /* a fatal issue: the caller decides from the stats */
+	else if (rc == CLAIMS_EIO)
+		rc = claims__set_error(ing->db, CLAIMS_EIO, "cannot read %s", ing->filename);
+out:
+	if (ing->in_txn) {
+		(void)claims__exec(ing->db, "ROLLBACK");
+		ing->in_txn = false;
+	}
+	claims_x12_reader_free(reader);
+	claims__map837_free(ing->m837);
+	claims__map835_free(ing->m835);
+	ing->m837 = NULL;
+	ing->m835 = NULL;
+	return rc;
+}
+
+/* ------------------------------------------------------------ results */
+
+static void
+detected_type(const claims_x12_stats *st, char out[8])
+{
+	int kinds = (st->transactions_837p > 0) + (st->transactions_837i > 0) +
+		    (st->transactions_835 > 0);
+
+	if (kinds > 1)
+		snprintf(out, 8, "mixed");
+	else if (st->transactions_837p)
+		snprintf(out, 8, "837P");
+	else if (st->transactions_837i)
+		snprintf(out, 8, "837I");
+	else if (st->transactions_835)
+		snprintf(out, 8, "835");
+	else
+		snprintf(out, 8, "unknown");
+}
+
+#define COUNT_FIELDS(X)                                                                          \
+	X(interchanges) X(groups) X(transactions) X(transactions_skipped) X(claims_parsed)        \
+	X(claims_created) X(claims_updated) X(claims_voided) X(claims_unchanged) X(claim_lines)   \
+	X(diagnoses) X(remittances_parsed) X(remittances_created) X(remittances_unchanged)        \
+	X(service_lines) X(adjustments) X(provider_adjustments) X(episodes_linked) X(issues)      \
+	X(errors) X(warnings)
+#define MONEY_FIELDS(X)                                                                          \
+	X(total_charge) X(line_charge_total) X(total_paid) X(total_patient_responsibility)         \
+	X(bpr_total) X(plb_total)
+
+static char *
+counts_json(const claims_ingest_counts *c)
+{
+	struct claims__buf b = { 0 };
+	struct claims__jsonw w;
+
+	claims__jsonw_init(&w, &b);
+	claims__jsonw_object_begin(&w);
+#define X(f) claims__jsonw_kv_int(&w, #f, c->f);
+	COUNT_FIELDS(X)
+#undef X
+#define X(f) claims__jsonw_kv_cents(&w, #f, c->f##_cents);
+	MONEY_FIELDS(X)
+#undef X
+	claims__jsonw_object_end(&w);
+	if (b.oom) {
+		claims__buf_free(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
+/* Read back the flat counts object written by counts_json(). */
+static int64_t
+json_number_cents(const char *json, const char *key, bool money)
+{
+	char pat[64];
+	const char *p;
+	int64_t cents = 0;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = json ? strstr(json, pat) : NULL;
+	if (!p)
+		return 0;
+	p += strlen(pat);
+	{
+		const char *end = p;
+		while (*end && *end != ',' && *end != '}')
+			end++;
+		if (money) {
+			if (claims__parse_amount(p, (size_t)(end - p), &cents) == CLAIMS__AMOUNT_INVALID)
+				return 0;
+			return cents;
+		}
+		return strtoll(p, NULL, 10);
+	}
+}
+
+static void
+counts_from_json(claims_ingest_counts *c, const char *json)
+{
+#define X(f) c->f = json_number_cents(json, #f, false);
+	COUNT_FIELDS(X)
+#undef X
+#define X(f) c->f##_cents = json_number_cents(json, #f, true);
+	MONEY_FIELDS(X)
+#undef X
+}
+
+static int
+refuse(struct ingest *ing, const claims_x12_stats *st, const char *code, const char *message)
+{
+	claims_ingest_result *r = ing->result;
+	char *counts = NULL;
+	int rc;
+
+	r->status = CLAIMS_INGEST_REFUSED;
+	r->error_code = claims__strdup(code);
+	r->error_message = claims__strdup(message);
+	if (!r->error_code || !r->error_message)
+		return claims__set_error(ing->db, CLAIMS_ENOMEM, "out of memory");
+	if (strcmp(code, "FILE_TOO_LARGE") == 0) {
+		clear_pending(ing);
+		return CLAIMS_OK; /* nothing is written for a file over the limit */
+	}
+	counts = counts_json(&ing->counts);
+	if (!counts)
+		return claims__set_error(ing->db, CLAIMS_ENOMEM, "out of memory");
+	ing->set_type = CLAIMS_X12_TYPE_NONE;
+	rc = claims__exec(ing->db, "BEGIN IMMEDIATE");
+	if (rc == CLAIMS_OK)
+		rc = flush_pending(ing);
+	if (rc == CLAIMS_OK)
+		rc = claims__store_file_finish(ing->db, ing->file_id, "refused", r->detected_type,
+					       counts, r->issues_total, code, message);
+	if (rc == CLAIMS_OK)
+		rc = claims__exec(ing->db, "COMMIT");
+	else
+		(void)claims__exec(ing->db, "ROLLBACK");
+	claims__free(counts);
+	(void)st;
+	return rc;
+}
+
+/* Write (or restart) the file row with its bytes.  *duplicate is set when
+ * the same bytes were ingested before (the result then describes that). */
+static int
+record_file(struct ingest *ing, const char *sha, bool *duplicate)
+{
+	struct claims__file_row row;
+	bool found;
+	int rc;
+
+	*duplicate = false;
+	rc = claims__exec(ing->db, "BEGIN IMMEDIATE");
+	if (rc < 0)
+		return rc;
+	/* Looked up inside the write lock: two processes with the same bytes
+	 * are serialised here and the second sees the first's row. */
+	rc = claims__store_file_find(ing->db, sha, &found, &row);
+	if (rc < 0)
+		goto fail;
+	if (found && strcmp(row.status, "ingested") == 0) {
+		claims_ingest_result *r = ing->result;
+
+		*duplicate = true;
+		r->status = CLAIMS_INGEST_DUPLICATE;
+		r->ingest_file_id = row.id;
+		snprintf(r->detected_type, sizeof(r->detected_type), "%s", row.detected_type);
+		counts_from_json(&r->counts, row.counts_json);
+		claims__free(row.counts_json);
+		return claims__exec(ing->db, "COMMIT");
+	}
+	if (found) {
+		claims__free(row.counts_json);
+		ing->file_id = row.id;
+		rc = claims__store_file_retry(ing->db, row.id, claims_x12_mode_to_str(ing->opts->mode));
+	} else {
+		rc = rewind_source(ing);
+		if (rc == CLAIMS_OK) {
+			ing->hashing = false;
+			rc = claims__store_file_insert(ing->db, &ing->file_id, sha, ing->filename,
+						       ing->src.size,
+						       claims_x12_mode_to_str(ing->opts->mode),
+						       ing->opts->practice_id, ing->opts->uploaded_by,
+						       blob_read, ing);
+		} else {
+			rc = claims__set_error(ing->db, rc, "cannot re-read %s", ing->filename);
+		}
+	}
+	if (rc < 0)
+		goto fail;
+	return claims__exec(ing->db, "COMMIT");
+fail:
+	(void)claims__exec(ing->db, "ROLLBACK");
+	return rc;
+}
+
+static int
+ingest_run(struct ingest *ing)
+{
+	claims_ingest_result *r = ing->result;
+	claims_x12_stats st;
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	char sha[65];
+	bool duplicate;
+	int rc;
+
+	/* Pass 1: validate and hash. */
+	crypto_hash_sha256_init(&ing->sha);
+	ing->hashing = true;
+	rc = run_pass(ing, 1, &st);
+	if (rc < 0)
+		return rc;
+	if (ing->store_rc < 0)
+		return claims__set_error(ing->db, ing->store_rc, "reading %s: %s", ing->filename,
+					 claims_strerror(ing->store_rc));
+	crypto_hash_sha256_final(&ing->sha, digest);
+	ing->hashing = false;
+	sodium_bin2hex(sha, sizeof(sha), digest, sizeof(digest));
+	detected_type(&st, r->detected_type);
+
+	/* The limit is checked before anything is written. */
+	if (st.refused && st.refusal_code == CLAIMS_X12_FILE_TOO_LARGE)
+		return refuse(ing, &st, "FILE_TOO_LARGE", ing->first_refusal_msg);
+
+	rc = record_file(ing, sha, &duplicate);
+	if (rc < 0 || duplicate) {
+		clear_pending(ing);
+		return rc;
+	}
+	r->ingest_file_id = ing->file_id;
+	ing->counts.interchanges = st.interchanges;
+	ing->counts.groups = st.groups;
+	ing->counts.transactions = st.transactions;
+	ing->counts.transactions_skipped = st.transactions_skipped;
+
+	if (st.refused && claims__x12_code_info(st.refusal_code)->fatal)
+		return refuse(ing, &st, claims_x12_code_to_str(st.refusal_code),
+			      ing->first_refusal_msg);
+	if (st.transactions_completed == 0) {
+		claims_x12_issue is;
+
+		claims__x12_issue_init(&is, CLAIMS_X12_NO_TRANSACTIONS, ing->opts->mode);
+		is.message = "No supported transaction set in the file was read completely";
+		record_issue(ing, &is);
+		return refuse(ing, &st, "NO_TRANSACTIONS", is.message);
+	}
+	if ((ing->opts->expect == CLAIMS_INGEST_837 && st.transactions_835 > 0) ||
+	    (ing->opts->expect == CLAIMS_INGEST_835 &&
+	     st.transactions_837p + st.transactions_837i > 0)) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "Expected an %s file, found %s",
+			 ing->opts->expect == CLAIMS_INGEST_837 ? "837" : "835", r->detected_type);
+		return refuse(ing, &st, "WRONG_FILE_TYPE", msg);
+	}
+	if (ing->first_refusal != CLAIMS_X12_CODE_NONE)
+		return refuse(ing, &st, claims_x12_code_to_str(ing->first_refusal),
+			      ing->first_refusal_msg);
+
+	/* Pass 2: store, one transaction per set. */
+	clear_pending(ing);
+	memset(&ing->counts, 0, sizeof(ing->counts));
+	r->n_issues = 0;
+	for (size_t i = 0; i < RESULT_ISSUES_MAX; i++) {
+		claims_ingest_issue *o = &r->issues[i];
+		claims__free(o->code);
+		claims__free(o->segment_id);
+		claims__free(o->element);
+		claims__free(o->message);
+		claims__free(o->details);
+		memset(o, 0, sizeof(*o));
+	}
+	r->issues_total = 0;
+	ing->stored_issues = 0;
+	ing->truncated = false;
+	rc = run_pass(ing, 2, &st);
+	if (rc == CLAIMS_OK)
+		rc = ing->store_rc;
+	if (rc == CLAIMS_OK) {
+		char *counts;
+
+		ing->counts.interchanges = st.interchanges;
+		ing->counts.groups = st.groups;
+		ing->counts.transactions = st.transactions;
+		ing->counts.transactions_skipped = st.transactions_skipped;
+		counts = counts_json(&ing->counts);
+		if (!counts)
+			return claims__set_error(ing->db, CLAIMS_ENOMEM, "out of memory");
+		ing->set_type = CLAIMS_X12_TYPE_NONE;
+		rc = claims__exec(ing->db, "BEGIN IMMEDIATE");
+		if (rc == CLAIMS_OK)
+			rc = flush_pending(ing);
+		if (rc == CLAIMS_OK)
+			rc = claims__store_file_finish(ing->db, ing->file_id, "ingested",
+						       r->detected_type, counts, r->issues_total,
+						       NULL, NULL);
+		if (rc == CLAIMS_OK)
+			rc = claims__exec(ing->db, "COMMIT");
+		else
+			(void)claims__exec(ing->db, "ROLLBACK");
+		claims__free(counts);
+	}
+	if (rc < 0) {
+		char msg[CLAIMS_ERRBUF_SIZE];
+
+		snprintf(msg, sizeof(msg), "%s", claims_db_errmsg(ing->db));
+		clear_pending(ing);
+		(void)claims__store_file_finish(ing->db, ing->file_id, "failed", r->detected_type,
+						"{}", r->issues_total, "STORE_FAILED", msg);
+		claims__set_error(ing->db, rc, "%s", msg);
+		return rc;
+	}
+	r->status = CLAIMS_INGEST_INGESTED;
+	return CLAIMS_OK;
+}
+
+static const char *
+base_name(const char *path)
+{
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	return slash ? slash + 1 : path;
+}
+
+static int
+ingest_source(claims_ingest_result **out, claims_db *db, struct source *src,
+	      const char *default_name, const claims_ingest_options *opts)
+{
+	static const claims_ingest_options defaults = CLAIMS_INGEST_OPTIONS_INIT;
+	struct ingest ing;
+	claims_ingest_result *r;
+	int rc;
+
+	if (!opts)
+		opts = &defaults;
+	if (opts->version != CLAIMS_INGEST_OPTIONS_VERSION ||
+	    (opts->mode != CLAIMS_X12_TOLERANT && opts->mode != CLAIMS_X12_STRICT))
+		return claims__set_error(db, CLAIMS_EINVAL, "invalid ingest options");
+	r = claims__calloc(1, sizeof(*r));
+	if (r)
+		r->issues = claims__calloc(RESULT_ISSUES_MAX, sizeof(*r->issues));
+	if (!r || !r->issues) {
+		claims_ingest_result_free(r);
+		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
+	}
+	memset(&ing, 0, sizeof(ing));
+	ing.db = db;
+	ing.opts = opts;
+	ing.src = *src;
+	ing.result = r;
+	ing.filename = opts->filename ? opts->filename : (default_name ? default_name : "unknown");
+	snprintf(r->detected_type, sizeof(r->detected_type), "unknown");
+
+	rc = ingest_run(&ing);
+	clear_pending(&ing);
+	claims__free(ing.pending);
+	if (rc < 0) {
+		claims_ingest_result_free(r);
+		return rc;
+	}
+	if (r->status != CLAIMS_INGEST_DUPLICATE)
+		r->counts = ing.counts;
+	claims__clear_error(db);
+	*out = r;
+	return CLAIMS_OK;
+}
+
+int
+claims_ingest_mem(claims_ingest_result **out, claims_db *db, const void *data, size_t len,
+		  const claims_ingest_options *opts)
+{
+	struct source src = { .is_mem = true, .mem = data, .mem_len = len, .size = (int64_t)len };
+
+	if (!out)
+		return CLAIMS_EINVAL;
+	*out = NULL;
+	if (!db || (!data && len))
+		return CLAIMS_EINVAL;
+	return ingest_source(out, db, &src, NULL, opts);
+}
+
+/* Copy a pipe to an unlinked private temporary file so it can be read twice. */
+static int
+spool(claims_db *db, int fd, int *tmp_out)
+{
+	char path[] = "/tmp/claims-ingest-XXXXXX";
+	const char *dir = getenv("CLAIMS_SPOOL_DIR");
+	char dpath[4096];
+	char buf[65536];
+	int tmp;
+
+	if (dir && *dir) {
+		snprintf(dpath, sizeof(dpath), "%s/claims-ingest-XXXXXX", dir);
+		tmp = mkstemp(dpath);
+		if (tmp >= 0)
+			unlink(dpath);
+	} else {
+		tmp = mkstemp(path);
+		if (tmp >= 0)
+			unlink(path);
+	}
+	if (tmp < 0)
+		return claims__set_error(db, CLAIMS_EIO, "cannot create a spool file: %s",
+					 strerror(errno));
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			close(tmp);
+			return claims__set_error(db, CLAIMS_EIO, "cannot read the input: %s",
+						 strerror(errno));
+		}
+		if (n == 0)
+			break;
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(tmp, buf + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				close(tmp);
+				return claims__set_error(db, CLAIMS_EIO, "cannot spool the input: %s",
+							 strerror(errno));
+			}
+			off += w;
+		}
+	}
+	*tmp_out = tmp;
+	return CLAIMS_OK;
+}
+
+static int
+ingest_fd_named(claims_ingest_result **out, claims_db *db, int fd, const char *name,
+		const claims_ingest_options *opts)
+{
+	struct source src = { .fd = fd };
+	struct stat st;
+	int tmp = -1, rc;
+
+	if (fstat(fd, &st) != 0)
+		return claims__set_error(db, CLAIMS_EIO, "cannot stat the input: %s", strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return claims__set_error(db, CLAIMS_EIO, "%s is a directory", name ? name : "input");
+	src.start = S_ISREG(st.st_mode) ? lseek(fd, 0, SEEK_CUR) : -1;
+	if (src.start < 0) {
+		rc = spool(db, fd, &tmp);
+		if (rc < 0)
+			return rc;
+		if (fstat(tmp, &st) != 0) {
+			close(tmp);
+			return claims__set_error(db, CLAIMS_EIO, "cannot stat the spool file");
+		}
+		src.fd = tmp;
+		src.start = 0;
+	}
+	src.size = (int64_t)st.st_size - src.start;
+	rc = ingest_source(out, db, &src, name, opts);
+	if (tmp >= 0)
+		close(tmp);
+	return rc;
+}
+
+int
+claims_ingest_fd(claims_ingest_result **out, claims_db *db, int fd, const claims_ingest_options *opts)
+{
+	if (!out)
+		return CLAIMS_EINVAL;
+	*out = NULL;
+	if (!db || fd < 0)
+		return CLAIMS_EINVAL;
+	return ingest_fd_named(out, db, fd, NULL, opts);
+}
+
+int
+claims_ingest_file(claims_ingest_result **out, claims_db *db, const char *path,
+		   const claims_ingest_options *opts)
+{
+	int fd, rc;
+
+	if (!out)
+		return CLAIMS_EINVAL;
+	*out = NULL;
+	if (!db || !path)
+		return CLAIMS_EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return claims__set_error(db, CLAIMS_EIO, "cannot open %s: %s", path, strerror(errno));
+	rc = ingest_fd_named(out, db, fd, base_name(path), opts);
+	close(fd);
+	return rc;
+}
+
+void
+claims_ingest_result_free(claims_ingest_result *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; r->issues && i < RESULT_ISSUES_MAX; i++) {
+		claims__free(r->issues[i].code);
+		claims__free(r->issues[i].segment_id);
+		claims__free(r->issues[i].element);
+		claims__free(r->issues[i].message);
+		claims__free(r->issues[i].details);
+	}
+	claims__free(r->issues);
+	claims__free(r->error_code);
+	claims__free(r->error_message);
+	claims__free(r);
+}
+
+const char *
+claims_ingest_status_to_str(claims_ingest_status status)
+{
+	switch (status) {
+	case CLAIMS_INGEST_INGESTED: return "ingested";
+	case CLAIMS_INGEST_DUPLICATE: return "duplicate";
+	case CLAIMS_INGEST_REFUSED: return "refused";
+	}
+	return "unknown";
+}

@@ -1,0 +1,102 @@
+/*
+ * libclaims internal: the store.  Every SQL statement that reads or writes
+ * a model lives in one lib/store_*.c file per model family, so that a second
+ * backend is a contained piece of work.
+ */
+#ifndef CLAIMS_STORE_H
+#define CLAIMS_STORE_H
+
+#include <stdint.h>
+
+#include "internal.h"
+#include "ingest/records.h"
+
+/* ---- store_ingest.c: ingest_files and parser_logs */
+
+struct claims__file_row {
+	int64_t id;
+	char status[16];        /* received processing ingested refused failed */
+	char *counts_json;      /* owned; claims__free */
+	char detected_type[8];
+};
+
+/* The ingest_files row with this SHA-256, if any (*found false otherwise). */
+int claims__store_file_find(claims_db *db, const char *sha256, bool *found,
+			    struct claims__file_row *row);
+
+/* Insert a new file row (status processing) with its bytes, read by
+ * @p read_cb in chunks (the blob is written incrementally). */
+typedef int (*claims__blob_read_cb)(void *buf, size_t len, size_t *got, void *payload);
+int claims__store_file_insert(claims_db *db, int64_t *id_out, const char *sha256,
+			      const char *filename, int64_t size, const char *mode,
+			      const char *practice_id, const char *uploaded_by,
+			      claims__blob_read_cb read_cb, void *payload);
+
+/* Start another attempt of an existing row: status processing,
+ * attempt_count + 1, earlier parser logs removed. */
+int claims__store_file_retry(claims_db *db, int64_t id, const char *mode);
+
+/* Final state of a file row. */
+int claims__store_file_finish(claims_db *db, int64_t id, const char *status,
+			      const char *detected_type, const char *counts_json,
+			      int64_t issue_count, const char *error_code,
+			      const char *error_message);
+
+/* One parser_logs row. */
+struct claims__log_ctx {
+	int64_t ingest_file_id;
+	const char *file_name;
+	const char *file_type;   /* 837P 837I 835 or NULL */
+	const char *practice_id;
+	const char *claim_control_number;
+	int64_t claim_id;        /* 0 = null */
+	int64_t remittance_id;   /* 0 = null */
+};
+int claims__store_log_issue(claims_db *db, const struct claims__log_ctx *ctx,
+			    const claims_x12_issue *issue);
+
+/* ---- store_claims.c: providers, payers, claims and their children */
+
+/* Payer by external id; created with @p name (or the id) when new. */
+int claims__store_payer_ensure(claims_db *db, int64_t *id_out, const char *payer_id,
+			       const char *name);
+/* 835 payer without id (x12.md §7.1): by exact upper-cased name, else
+ * created as NAME:<UPPER NAME>. */
+int claims__store_payer_by_name(claims_db *db, int64_t *id_out, const char *name);
+/* Billing provider by NPI, else by tax id; *id_out 0 when it has neither. */
+int claims__store_provider_ensure(claims_db *db, int64_t *id_out,
+				  const struct claims__provider_rec *p);
+
+enum claims__claim_action {
+	CLAIMS__CLAIM_CREATED,
+	CLAIMS__CLAIM_UPDATED,
+	CLAIMS__CLAIM_VOIDED,
+	CLAIMS__CLAIM_UNCHANGED,
+};
+
+/* Upsert one parsed claim per x12.md §9.2; raises ORIGINAL_CLAIM_NOT_FOUND
+ * and CLAIM_KEY_REUSED through @p issue_cb. */
+int claims__store_claim_put(claims_db *db, const struct claims__claim_rec *c,
+			    int64_t ingest_file_id, const char *practice_id, const char *file_name,
+			    claims_x12_mode mode, claims_x12_issue_cb issue_cb, void *payload,
+			    int64_t *id_out, enum claims__claim_action *action_out);
+
+/* ---- store_remits.c: remittances, service lines, adjustments, PLB */
+
+/* Insert a payment unless its dedup_key exists (*created false then). */
+int claims__store_remit_put(claims_db *db, const struct claims__remit_rec *r, int64_t payer_id,
+			    int64_t ingest_file_id, const char *file_name, int64_t *id_out,
+			    bool *created);
+int claims__store_plb_put(claims_db *db, const struct claims__plb_rec *p, int64_t payer_id,
+			  int64_t ingest_file_id, bool *created);
+
+/* ---- shared helpers (store_util.c) */
+int claims__bind_text(sqlite3_stmt *s, int i, const char *v);
+int claims__bind_money(sqlite3_stmt *s, int i, struct claims__money m);
+int claims__bind_id(sqlite3_stmt *s, int i, int64_t id); /* 0 -> NULL */
+/* Step a write statement to completion; map and record errors. */
+int claims__step_done(claims_db *db, sqlite3_stmt *s, const char *what);
+/* Render a record's issues as the parsing_warnings JSON array. */
+char *claims__issues_json(const struct claims__issue_list *issues, const char *file_name);
+
+#endif

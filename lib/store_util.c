@@ -1,0 +1,97 @@
+/* libclaims: binding and stepping helpers shared by the store files. */
+#include "config.h"
+
+#include <string.h>
+
+#include "jsonw.h"
+#include "store.h"
+
+int
+claims__bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (!v)
+		return sqlite3_bind_null(s, i);
+	return sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+int
+claims__bind_money(sqlite3_stmt *s, int i, struct claims__money m)
+{
+	if (!m.has)
+		return sqlite3_bind_null(s, i);
+	return sqlite3_bind_int64(s, i, m.cents);
+}
+
+int
+claims__bind_id(sqlite3_stmt *s, int i, int64_t id)
+{
+	if (id <= 0)
+		return sqlite3_bind_null(s, i);
+	return sqlite3_bind_int64(s, i, id);
+}
+
+int
+claims__step_done(claims_db *db, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
+		sqlite3_reset(s);
+		return CLAIMS_OK;
+	}
+	rc = claims__sqlite_error(db, rc, what);
+	sqlite3_reset(s);
+	return rc;
+}
+
+char *
+claims__issues_json(const struct claims__issue_list *issues, const char *file_name)
+{
+	struct claims__buf b = { 0 };
+	struct claims__jsonw w;
+	char *out;
+
+	claims__jsonw_init(&w, &b);
+	claims__jsonw_array_begin(&w);
+	for (size_t i = 0; issues && i < issues->count; i++) {
+		const struct claims__issue_copy *is = &issues->items[i];
+
+		claims__jsonw_object_begin(&w);
+		claims__jsonw_kv_string(&w, "file", file_name ? file_name : "unknown");
+		claims__jsonw_key(&w, "interchange");
+		if (is->interchange)
+			claims__jsonw_int(&w, is->interchange);
+		else
+			claims__jsonw_null(&w);
+		claims__jsonw_key(&w, "transaction");
+		if (is->transaction)
+			claims__jsonw_int(&w, is->transaction);
+		else
+			claims__jsonw_null(&w);
+		claims__jsonw_key(&w, "segment_index");
+		if (is->segment_index)
+			claims__jsonw_int(&w, is->segment_index);
+		else
+			claims__jsonw_null(&w);
+		claims__jsonw_key(&w, "byte_offset");
+		if (is->byte_offset >= 0)
+			claims__jsonw_int(&w, is->byte_offset);
+		else
+			claims__jsonw_null(&w);
+		claims__jsonw_kv_string(&w, "segment_id", is->segment_id);
+		claims__jsonw_kv_string(&w, "element", is->element);
+		claims__jsonw_kv_string(&w, "code", is->code);
+		claims__jsonw_kv_string(&w, "severity", claims_x12_severity_to_str(is->severity));
+		claims__jsonw_kv_string(&w, "message", is->message);
+		claims__jsonw_key(&w, "details");
+		claims__jsonw_raw(&w, is->details ? is->details : "{}");
+		claims__jsonw_object_end(&w);
+	}
+	claims__jsonw_array_end(&w);
+	if (b.oom) {
+		claims__buf_free(&b);
+		return NULL;
+	}
+	out = b.data; /* owned by the caller: claims__free */
+	return out;
+}
