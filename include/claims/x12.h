@@ -30,7 +30,10 @@
  * UTF-8 sequence, is replaced by U+FFFD (EF BF BD) in the element slices,
  * so every element value is valid UTF-8 without control bytes, except the
  * component and repetition separators, which stay literal whatever they
- * are; the raw bytes stay available in claims_x12_segment.raw.
+ * are; the raw bytes stay available in claims_x12_segment.raw.  (In the
+ * one case where the component separator is itself a byte of U+FFFD's
+ * encoding, EF, BF or BD, '?' replaces instead, so that no separator is
+ * invented inside a value.)
  *
  * Null in issue locations.  interchange, transaction and segment_index are
  * 1-based ordinals, 0 meaning null; byte_offset is 0-based, -1 meaning null;

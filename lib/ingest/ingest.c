@@ -81,6 +81,8 @@ struct ingest {
 	claims_x12_type set_type;
 	bool in_set, in_txn;
 	int64_t set_transaction;
+	/* storage outcomes of the current set, added to counts at its COMMIT */
+	claims_ingest_counts set_counts;
 	const struct claims__remit_header *payer_header;
 	int64_t payer_db_id;
 
@@ -330,10 +332,10 @@ on_claim(const struct claims__claim_rec *c, void *payload)
 		return rc;
 	}
 	switch (action) {
-	case CLAIMS__CLAIM_CREATED: ing->counts.claims_created++; break;
-	case CLAIMS__CLAIM_UPDATED: ing->counts.claims_updated++; break;
-	case CLAIMS__CLAIM_VOIDED: ing->counts.claims_voided++; break;
-	case CLAIMS__CLAIM_UNCHANGED: ing->counts.claims_unchanged++; break;
+	case CLAIMS__CLAIM_CREATED: ing->set_counts.claims_created++; break;
+	case CLAIMS__CLAIM_UPDATED: ing->set_counts.claims_updated++; break;
+	case CLAIMS__CLAIM_VOIDED: ing->set_counts.claims_voided++; break;
+	case CLAIMS__CLAIM_UNCHANGED: ing->set_counts.claims_unchanged++; break;
 	}
 	attach_issues(ing, &c->issues, id, 0, c->claim_control_number);
 	return CLAIMS_OK;
@@ -378,9 +380,9 @@ on_remit(const struct claims__remit_rec *r, void *payload)
 		return rc;
 	}
 	if (created)
-		ing->counts.remittances_created++;
+		ing->set_counts.remittances_created++;
 	else
-		ing->counts.remittances_unchanged++;
+		ing->set_counts.remittances_unchanged++;
 	attach_issues(ing, &r->issues, 0, id, r->claim_control_number);
 	return CLAIMS_OK;
 }
@@ -412,9 +414,9 @@ begin_set(struct ingest *ing)
 
 	ing->payer_header = NULL;
 	ing->payer_db_id = 0;
+	memset(&ing->set_counts, 0, sizeof(ing->set_counts));
 	if (ing->pass == 1)
 		return CLAIMS_OK;
-	/* Issues found before the set (file level) go out first. */
 	rc = claims__exec(ing->db, "BEGIN IMMEDIATE");
 	if (rc < 0)
 		return rc;
@@ -473,14 +475,29 @@ end_set(struct ingest *ing, bool completed)
 		rc = flush_pending(ing);
 		if (rc == CLAIMS_OK)
 			rc = claims__exec(ing->db, "COMMIT");
-		if (rc < 0)
+		if (rc < 0) {
 			(void)claims__exec(ing->db, "ROLLBACK");
+		} else {
+			const claims_ingest_counts *sc = &ing->set_counts;
+
+			ing->counts.claims_created += sc->claims_created;
+			ing->counts.claims_updated += sc->claims_updated;
+			ing->counts.claims_voided += sc->claims_voided;
+			ing->counts.claims_unchanged += sc->claims_unchanged;
+			ing->counts.remittances_created += sc->remittances_created;
+			ing->counts.remittances_unchanged += sc->remittances_unchanged;
+		}
 		ing->in_txn = false;
 		return rc;
 	}
-	/* Not closed by its SE: nothing of it stays, but its issues do. */
+	/* Not closed by its SE: nothing of it stays, but its issues do, no
+	 * longer tied to the claims and payments that were rolled back. */
 	(void)claims__exec(ing->db, "ROLLBACK");
 	ing->in_txn = false;
+	for (size_t i = 0; i < ing->n_pending; i++) {
+		ing->pending[i].claim_id = 0;
+		ing->pending[i].remittance_id = 0;
+	}
 	return CLAIMS_OK;
 }
 

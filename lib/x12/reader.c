@@ -369,6 +369,15 @@ build_classes(claims_x12_reader *r)
 	if (d->has_repetition)
 		r->cls[d->repetition] = 0;
 	r->cls[d->element] = CLAIMS__X12_CLS_ELEMENT;
+	if (d->component == 0xEF || d->component == 0xBF || d->component == 0xBD) {
+		r->repl[0] = '?';
+		r->repl_len = 1;
+	} else {
+		r->repl[0] = 0xEF;
+		r->repl[1] = 0xBF;
+		r->repl[2] = 0xBD;
+		r->repl_len = 3;
+	}
 }
 
 /* §2.1 step 3 on the ISA at p (avail bytes there): its length from I to T
@@ -714,8 +723,9 @@ utf8_len(const unsigned char *cls, const unsigned char *s, size_t n)
 static int
 sanitize(claims_x12_reader *r, size_t count)
 {
-	static const unsigned char fffd[3] = { 0xEF, 0xBF, 0xBD };
 	const unsigned char *cls = r->cls;
+	const unsigned char *repl = r->repl;
+	const size_t repl_len = r->repl_len;
 	size_t o = 0;
 
 	if (!r->scratch) {
@@ -744,8 +754,8 @@ sanitize(claims_x12_reader *r, size_t count)
 				if (r->ctrl_count[k]++ == 0)
 					r->ctrl_first[k] = b;
 				r->diag.ctrl = true;
-				memcpy(r->scratch + o, fffd, 3);
-				o += 3;
+				memcpy(r->scratch + o, repl, repl_len);
+				o += repl_len;
 				i++;
 			} else if ((k2 & CLAIMS__X12_CLS_HIGH) && (n = utf8_len(cls, s + i, len - i)) != 0) {
 				memcpy(r->scratch + o, s + i, n);
@@ -757,8 +767,8 @@ sanitize(claims_x12_reader *r, size_t count)
 					r->diag.utf8_element = k;
 				}
 				r->diag.utf8_bytes++;
-				memcpy(r->scratch + o, fffd, 3);
-				o += 3;
+				memcpy(r->scratch + o, repl, repl_len);
+				o += repl_len;
 				i++;
 			} else {
 				r->scratch[o++] = (char)b;

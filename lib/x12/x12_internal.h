@@ -204,6 +204,10 @@ struct claims_x12_reader {
 
 	claims_x12_delimiters delims;
 	unsigned char cls[256];
+	/* what replaces a control byte or invalid UTF-8: U+FFFD, or "?" when
+	 * C is one of its bytes (EF BF BD) and would be invented by it */
+	unsigned char repl[3];
+	size_t repl_len;
 
 	int64_t isa_count;
 	int64_t seg_count;

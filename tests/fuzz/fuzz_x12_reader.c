@@ -49,35 +49,72 @@ check(int ok)
 		abort();
 }
 
-/* Elements are valid UTF-8 and hold no control byte except the
- * component and repetition separators (delimiters stay literal). */
+/* Length of the valid UTF-8 sequence at p (n bytes), or 0. */
+static size_t
+utf8_at(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0];
+	size_t need = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 :
+		      c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+
+	if (!need || n < need)
+		return 0;
+	for (size_t k = 1; k < need; k++)
+		if ((p[k] & 0xC0) != 0x80)
+			return 0;
+	if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0) ||
+	    (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90))
+		return 0;
+	return need;
+}
+
+/* Elements are valid UTF-8 and hold no control byte except the component
+ * and repetition separators (delimiters stay literal). */
 static void
 check_value(const claims_x12_segment *seg, claims_x12_slice v)
 {
 	const unsigned char *p = (const unsigned char *)v.ptr;
-	size_t i = 0;
+	size_t i = 0, n;
 
 	check(v.ptr != NULL);
 	while (i < v.len) {
 		unsigned char c = p[i];
-		size_t n;
 
+		if (c >= 0x80 && (n = utf8_at(p + i, v.len - i)) != 0) {
+			i += n;
+			continue;
+		}
 		if (c == seg->delimiters.component ||
 		    (seg->delimiters.has_repetition && c == seg->delimiters.repetition)) {
 			i++;
 			continue;
 		}
-		check(c == '\t' || c == '\n' || c == '\r' || (c >= 0x20 && c != 0x7F));
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-		check(c >= 0xC2 && c <= 0xF4 && i + n <= v.len);
-		for (size_t k = 1; k < n; k++)
-			check((p[i + k] & 0xC0) == 0x80);
-		i += n;
+		check(c == '\t' || c == '\n' || c == '\r' || (c >= 0x20 && c < 0x7F));
+		i++;
 	}
+}
+
+/* Sanitising invents and loses no component separator: element k holds
+ * as many C bytes as element k of the raw segment, and splitting gives
+ * one component more (up to the limit). */
+static void
+check_components(const claims_x12_segment *seg, size_t k, size_t n)
+{
+	const unsigned char c = seg->delimiters.component, e = seg->delimiters.element;
+	const unsigned char *raw = (const unsigned char *)seg->raw.ptr;
+	size_t in_value = 0, in_raw = 0, idx = 0;
+
+	for (size_t i = 0; i < seg->elements[k].len; i++)
+		in_value += (unsigned char)seg->elements[k].ptr[i] == c;
+	for (size_t i = 0; i < seg->raw.len; i++) {
+		if (raw[i] == e)
+			idx++;
+		else if (idx == k && raw[i] == c)
+			in_raw++;
+	}
+	check(in_value == in_raw);
+	check(n == (seg->elements[k].len ? in_value + 1 : 0) ||
+	      (n == CLAIMS_X12_MAX_COMPONENTS && in_value + 1 > n));
 }
 
 static void
@@ -105,6 +142,7 @@ digest_segment(struct digest *d, const claims_x12_segment *seg)
 		check(claims_x12_segment_components(comp, &n, seg, k) == CLAIMS_OK);
 		check(n <= CLAIMS_X12_MAX_COMPONENTS);
 		check(n == 0 ? seg->elements[k].len == 0 : 1);
+		check_components(seg, k, n);
 	}
 	if (!seg->skipped) {
 		check(strlen(seg->id) >= 2 && strlen(seg->id) <= 3);

@@ -209,6 +209,26 @@ class Semantics(TempDirTestCase):
         self.assertEqual(f['error']['code'], 'NO_TRANSACTIONS')
         self.assertEqual(self.q('SELECT count(*) FROM claims')[0][0], 0)
 
+    def test_unclosed_second_set_keeps_first_and_its_issues(self):
+        one = g.claim('N1', '10', [('99213', '10')])
+        two = g.claim('N2', '100', [('99213', '60')])  # BAL_837_CLAIM, stored then rolled back
+        three = g.claim('N3', '20', [('99213', '20')])
+        text = g.file_837([({}, [one])]).decode()
+        text2 = g.file_837([({}, [two, three])]).decode()
+        st2 = text2[text2.index('ST*'):text2.index('SE*')].replace('ST*837*0001', 'ST*837*0002')
+        ge = text.index('GE*')
+        data = (text[:ge] + st2 + text[ge:]).encode()  # second ST has no SE
+        f = self.imp(data)
+        self.assertEqual(f['status'], 'ingested')
+        self.assertEqual(f['counts']['claims_created'], 1)
+        self.assertEqual(f['counts']['claims_parsed'], 1)
+        self.assertEqual(f['counts']['transactions_skipped'], 1)
+        self.assertEqual(self.q('SELECT claim_control_number FROM claims'), [('N1',)])
+        codes = [r[0] for r in self.q('SELECT issue_type FROM parser_logs ORDER BY id')]
+        self.assertIn('MISSING_SE', codes)
+        self.assertIn('BAL_837_CLAIM', codes)
+        self.assertEqual(self.q('SELECT count(*) FROM parser_logs WHERE claim_id IS NOT NULL'), [(0,)])
+
 
 if __name__ == '__main__':
     unittest.main(verbosity=2)
