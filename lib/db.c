@@ -148,7 +148,9 @@ static int
 configure(claims_db *db)
 {
 	static const char pragmas[] = "PRAGMA foreign_keys = ON;"
-				      "PRAGMA synchronous = NORMAL;";
+				      "PRAGMA synchronous = NORMAL;"
+				      "PRAGMA cache_size = -16384;"
+				      "PRAGMA temp_store = MEMORY;";
 	sqlite3_stmt *stmt = NULL;
 	int rc;
 

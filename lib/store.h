@@ -96,6 +96,8 @@ int claims__bind_money(sqlite3_stmt *s, int i, struct claims__money m);
 int claims__bind_id(sqlite3_stmt *s, int i, int64_t id); /* 0 -> NULL */
 /* Step a write statement to completion; map and record errors. */
 int claims__step_done(claims_db *db, sqlite3_stmt *s, const char *what);
+/* A JSON array of strings (NULL entries as null); claims__free the result. */
+char *claims__codes_json(const char *const *codes, size_t n);
 /* Render a record's issues as the parsing_warnings JSON array. */
 char *claims__issues_json(const struct claims__issue_list *issues, const char *file_name);
 

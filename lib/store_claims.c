@@ -249,6 +249,7 @@ insert_children(claims_db *db, int64_t claim_id, const struct claims__claim_rec 
 		"code_system, role, poa, code_date, amount_cents, is_valid) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 	sqlite3_stmt *s;
+	char *mods = NULL;
 	int rc;
 
 	rc = claims__stmt(&s, db, del_lines);
@@ -268,15 +269,15 @@ insert_children(claims_db *db, int64_t claim_id, const struct claims__claim_rec 
 
 	for (size_t i = 0; i < c->n_lines; i++) {
 		const struct claims__line_rec *l = &c->lines[i];
-		char mods[64], ptrs[64];
-		size_t mlen = 0, plen = 0;
+		char ptrs[64];
+		size_t plen = 0;
 
-		mods[mlen++] = '[';
-		for (int k = 0; k < l->n_modifiers && k < 4; k++)
-			mlen += (size_t)snprintf(mods + mlen, sizeof(mods) - mlen, "%s\"%.2s\"",
-						 k ? "," : "", l->modifiers[k] ? l->modifiers[k] : "");
-		mods[mlen++] = ']';
-		mods[mlen] = '\0';
+		claims__free(mods);
+		mods = claims__codes_json(l->modifiers, (size_t)(l->n_modifiers > 4 ? 4 : l->n_modifiers));
+		if (!mods) {
+			rc = claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
+			goto out;
+		}
 		ptrs[plen++] = '[';
 		for (int k = 0; k < l->n_pointers && k < 4; k++)
 			plen += (size_t)snprintf(ptrs + plen, sizeof(ptrs) - plen, "%s%d", k ? "," : "",
@@ -286,7 +287,7 @@ insert_children(claims_db *db, int64_t claim_id, const struct claims__claim_rec 
 
 		rc = claims__stmt(&s, db, ins_line);
 		if (rc < 0)
-			return rc;
+			goto out;
 		sqlite3_bind_int64(s, 1, claim_id);
 		sqlite3_bind_int(s, 2, l->line_number);
 		claims__bind_id(s, 3, l->lx_number);
@@ -313,14 +314,14 @@ insert_children(claims_db *db, int64_t claim_id, const struct claims__claim_rec 
 			sqlite3_bind_null(s, 18);
 		rc = claims__step_done(db, s, "storing a claim line");
 		if (rc < 0)
-			return rc;
+			goto out;
 	}
 	for (size_t i = 0; i < c->n_diagnoses; i++) {
 		const struct claims__diagnosis_rec *d = &c->diagnoses[i];
 
 		rc = claims__stmt(&s, db, ins_dx);
 		if (rc < 0)
-			return rc;
+			goto out;
 		sqlite3_bind_int64(s, 1, claim_id);
 		sqlite3_bind_int(s, 2, d->sequence);
 		claims__bind_id(s, 3, d->pointer);
@@ -334,9 +335,12 @@ insert_children(claims_db *db, int64_t claim_id, const struct claims__claim_rec 
 		sqlite3_bind_int(s, 11, d->is_valid ? 1 : 0);
 		rc = claims__step_done(db, s, "storing a diagnosis");
 		if (rc < 0)
-			return rc;
+			goto out;
 	}
-	return CLAIMS_OK;
+	rc = CLAIMS_OK;
+out:
+	claims__free(mods);
+	return rc;
 }
 
 /* claim_history snapshot: the stored fields that identify the version. */

@@ -11,24 +11,6 @@
 #include "jsonw.h"
 #include "store.h"
 
-static char *
-codes_json(const char *const *codes, size_t n)
-{
-	struct claims__buf b = { 0 };
-	struct claims__jsonw w;
-
-	claims__jsonw_init(&w, &b);
-	claims__jsonw_array_begin(&w);
-	for (size_t i = 0; i < n; i++)
-		claims__jsonw_string(&w, codes[i]);
-	claims__jsonw_array_end(&w);
-	if (b.oom) {
-		claims__buf_free(&b);
-		return NULL;
-	}
-	return b.data;
-}
-
 static int
 insert_adjustments(claims_db *db, int64_t remit_id, int64_t line_id, const char *level,
 		   const struct claims__adjustment_rec *adj, size_t n)
@@ -72,8 +54,8 @@ insert_service(claims_db *db, int64_t remit_id, const struct claims__service_rec
 		"paid_cents, units, original_procedure, original_units, service_date, "
 		"service_date_to, line_item_control_number, allowed_cents, remark_codes) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
-	char *mods = codes_json(v->modifiers, (size_t)(v->n_modifiers > 4 ? 4 : v->n_modifiers));
-	char *remarks = codes_json(v->remark_codes, v->n_remark_codes);
+	char *mods = claims__codes_json(v->modifiers, (size_t)(v->n_modifiers > 4 ? 4 : v->n_modifiers));
+	char *remarks = claims__codes_json(v->remark_codes, v->n_remark_codes);
 	sqlite3_stmt *s;
 	int rc;
 
@@ -156,7 +138,7 @@ claims__store_remit_put(claims_db *db, const struct claims__remit_rec *r, int64_
 	if (rc != SQLITE_DONE)
 		return claims__sqlite_error(db, rc, "looking up a remittance");
 
-	remarks = codes_json(r->remark_codes, r->n_remark_codes);
+	remarks = claims__codes_json(r->remark_codes, r->n_remark_codes);
 	warnings = claims__issues_json(&r->issues, file_name);
 	if (!remarks || !warnings) {
 		rc = claims__set_error(db, CLAIMS_ENOMEM, "out of memory");

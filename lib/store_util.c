@@ -95,3 +95,22 @@ claims__issues_json(const struct claims__issue_list *issues, const char *file_na
 	out = b.data; /* owned by the caller: claims__free */
 	return out;
 }
+
+char *
+claims__codes_json(const char *const *codes, size_t n)
+{
+	struct claims__buf b = { 0 };
+	struct claims__jsonw w;
+
+	claims__jsonw_init(&w, &b);
+	claims__jsonw_array_begin(&w);
+	for (size_t i = 0; i < n; i++)
+		claims__jsonw_string(&w, codes[i]);
+	claims__jsonw_array_end(&w);
+	if (b.oom) {
+		claims__buf_free(&b);
+		return NULL;
+	}
+	return b.data;
+}
+

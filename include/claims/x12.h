@@ -580,7 +580,8 @@ CLAIMS_API CLAIMS_WARN_UNUSED int claims_x12_segment_components(claims_x12_slice
 								const claims_x12_segment *segment,
 								size_t n);
 
-/** True when @p slice holds exactly the bytes of the C string @p s. */
+/** True when @p slice holds exactly the bytes of the C string @p s (false
+ *  for NULL).  Thread-safe. */
 CLAIMS_API bool claims_x12_slice_eq(claims_x12_slice slice, const char *s);
 
 /** "SE_COUNT", ...; "UNKNOWN" for other values.  Static.  Thread-safe. */

@@ -405,6 +405,33 @@ test_delimiter_variants(void **state)
 			   "2@107#1 N3|X\n");
 		tr_free(&t);
 	}
+	/* a component separator that is a byte of U+FFFD (EF): bad bytes
+	 * become '?' so that no separator is invented (found by fuzzing) */
+	{
+		static const char isa_ef[] =
+			"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240101*1200*U*00401*000000001*0*P*\xEF~"
+			"CLM*A\x01" "B\xEF" "C\xFF" "D*1~";
+		claims_x12_slice comp[CLAIMS_X12_MAX_COMPONENTS];
+		claims_x12_reader *r;
+		const claims_x12_segment *seg;
+		struct tr t;
+		size_t n;
+
+		check_with(&t, isa_ef, sizeof(isa_ef) - 1, NULL,
+			   "1@0#1 ISA|00||00||ZZ|SENDER|ZZ|RECEIVER|240101|1200|U|00401|000000001|0|P|\\xEF\n"
+			   "!INVALID_CHARACTER(CLM01)\n"
+			   "!INVALID_ENCODING(CLM01)\n"
+			   "2@106#1 CLM|A?B\\xEFC?D|1 [sanitized]\n");
+		tr_free(&t);
+		assert_int_equal(claims_x12_reader_new_mem(&r, isa_ef, sizeof(isa_ef) - 1, NULL), CLAIMS_OK);
+		assert_int_equal(claims_x12_reader_next_segment(&seg, r), CLAIMS_OK);
+		assert_int_equal(claims_x12_reader_next_segment(&seg, r), CLAIMS_OK);
+		assert_int_equal(claims_x12_segment_components(comp, &n, seg, 1), CLAIMS_OK);
+		assert_int_equal(n, 2);
+		assert_true(claims_x12_slice_eq(comp[0], "A?B"));
+		assert_true(claims_x12_slice_eq(comp[1], "C?D"));
+		claims_x12_reader_free(r);
+	}
 	/* high-byte delimiters are not INVALID_ENCODING */
 	check("ISA\xA7" "00\xA7          \xA7" "00\xA7          \xA7ZZ\xA7SENDER         \xA7ZZ\xA7RECEIVER       \xA7"
 	      "240101\xA7" "1200\xA7U\xA7" "00401\xA7" "000000001\xA7" "0\xA7P\xA7\xB6\xFE"
