@@ -148,9 +148,7 @@ static int
 configure(claims_db *db)
 {
 	static const char pragmas[] = "PRAGMA foreign_keys = ON;"
-				      "PRAGMA synchronous = NORMAL;"
-				      "PRAGMA cache_size = -16384;"
-				      "PRAGMA temp_store = MEMORY;";
+				      "PRAGMA synchronous = NORMAL;";
 	sqlite3_stmt *stmt = NULL;
 	int rc;
 
