@@ -96,6 +96,11 @@ int claims__bind_money(sqlite3_stmt *s, int i, struct claims__money m);
 int claims__bind_id(sqlite3_stmt *s, int i, int64_t id); /* 0 -> NULL */
 /* Step a write statement to completion; map and record errors. */
 int claims__step_done(claims_db *db, sqlite3_stmt *s, const char *what);
+/* The four location keys of an issue (x12.md §4), null where absent
+ * (0 ordinals, negative offset). */
+struct claims__jsonw;
+void claims__jsonw_location(struct claims__jsonw *w, int64_t interchange, int64_t transaction,
+			    int64_t segment_index, int64_t byte_offset);
 /* A JSON array of strings (NULL entries as null); claims__free the result. */
 char *claims__codes_json(const char *const *codes, size_t n);
 /* Render a record's issues as the parsing_warnings JSON array. */

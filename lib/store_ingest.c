@@ -164,26 +164,8 @@ claims__store_log_issue(claims_db *db, const struct claims__log_ctx *ctx, const 
 
 	claims__jsonw_init(&w, &b);
 	claims__jsonw_object_begin(&w);
-	claims__jsonw_key(&w, "interchange");
-	if (is->interchange)
-		claims__jsonw_int(&w, is->interchange);
-	else
-		claims__jsonw_null(&w);
-	claims__jsonw_key(&w, "transaction");
-	if (is->transaction)
-		claims__jsonw_int(&w, is->transaction);
-	else
-		claims__jsonw_null(&w);
-	claims__jsonw_key(&w, "segment_index");
-	if (is->segment_index)
-		claims__jsonw_int(&w, is->segment_index);
-	else
-		claims__jsonw_null(&w);
-	claims__jsonw_key(&w, "byte_offset");
-	if (is->byte_offset >= 0)
-		claims__jsonw_int(&w, is->byte_offset);
-	else
-		claims__jsonw_null(&w);
+	claims__jsonw_location(&w, is->interchange, is->transaction, is->segment_index,
+			       is->byte_offset);
 	claims__jsonw_kv_string(&w, "element", is->element);
 	claims__jsonw_key(&w, "details");
 	claims__jsonw_raw(&w, is->details && is->details[0] ? is->details : "{}");

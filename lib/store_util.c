@@ -58,26 +58,8 @@ claims__issues_json(const struct claims__issue_list *issues, const char *file_na
 
 		claims__jsonw_object_begin(&w);
 		claims__jsonw_kv_string(&w, "file", file_name ? file_name : "unknown");
-		claims__jsonw_key(&w, "interchange");
-		if (is->interchange)
-			claims__jsonw_int(&w, is->interchange);
-		else
-			claims__jsonw_null(&w);
-		claims__jsonw_key(&w, "transaction");
-		if (is->transaction)
-			claims__jsonw_int(&w, is->transaction);
-		else
-			claims__jsonw_null(&w);
-		claims__jsonw_key(&w, "segment_index");
-		if (is->segment_index)
-			claims__jsonw_int(&w, is->segment_index);
-		else
-			claims__jsonw_null(&w);
-		claims__jsonw_key(&w, "byte_offset");
-		if (is->byte_offset >= 0)
-			claims__jsonw_int(&w, is->byte_offset);
-		else
-			claims__jsonw_null(&w);
+		claims__jsonw_location(&w, is->interchange, is->transaction, is->segment_index,
+				       is->byte_offset);
 		claims__jsonw_kv_string(&w, "segment_id", is->segment_id);
 		claims__jsonw_kv_string(&w, "element", is->element);
 		claims__jsonw_kv_string(&w, "code", is->code);
@@ -114,3 +96,23 @@ claims__codes_json(const char *const *codes, size_t n)
 	return b.data;
 }
 
+
+static void
+kv_ordinal(struct claims__jsonw *w, const char *key, int64_t v, bool present)
+{
+	claims__jsonw_key(w, key);
+	if (present)
+		claims__jsonw_int(w, v);
+	else
+		claims__jsonw_null(w);
+}
+
+void
+claims__jsonw_location(struct claims__jsonw *w, int64_t interchange, int64_t transaction,
+		       int64_t segment_index, int64_t byte_offset)
+{
+	kv_ordinal(w, "interchange", interchange, interchange > 0);
+	kv_ordinal(w, "transaction", transaction, transaction > 0);
+	kv_ordinal(w, "segment_index", segment_index, segment_index > 0);
+	kv_ordinal(w, "byte_offset", byte_offset, byte_offset >= 0);
+}

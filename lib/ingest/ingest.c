@@ -115,6 +115,17 @@ dup_or_null(const char *s)
 	return s ? claims__strdup(s) : NULL;
 }
 
+static void
+free_result_issue(claims_ingest_issue *o)
+{
+	claims__free(o->code);
+	claims__free(o->segment_id);
+	claims__free(o->element);
+	claims__free(o->message);
+	claims__free(o->details);
+	memset(o, 0, sizeof(*o));
+}
+
 static int
 copy_to_result(struct ingest *ing, const claims_x12_issue *is)
 {
@@ -912,15 +923,8 @@ ingest_run(struct ingest *ing)
 	clear_pending(ing);
 	memset(&ing->counts, 0, sizeof(ing->counts));
 	r->n_issues = 0;
-	for (size_t i = 0; i < RESULT_ISSUES_MAX; i++) {
-		claims_ingest_issue *o = &r->issues[i];
-		claims__free(o->code);
-		claims__free(o->segment_id);
-		claims__free(o->element);
-		claims__free(o->message);
-		claims__free(o->details);
-		memset(o, 0, sizeof(*o));
-	}
+	for (size_t i = 0; i < RESULT_ISSUES_MAX; i++)
+		free_result_issue(&r->issues[i]);
 	r->issues_total = 0;
 	ing->stored_issues = 0;
 	ing->truncated = false;
@@ -1146,13 +1150,8 @@ claims_ingest_result_free(claims_ingest_result *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; r->issues && i < RESULT_ISSUES_MAX; i++) {
-		claims__free(r->issues[i].code);
-		claims__free(r->issues[i].segment_id);
-		claims__free(r->issues[i].element);
-		claims__free(r->issues[i].message);
-		claims__free(r->issues[i].details);
-	}
+	for (size_t i = 0; r->issues && i < RESULT_ISSUES_MAX; i++)
+		free_result_issue(&r->issues[i]);
 	claims__free(r->issues);
 	claims__free(r->error_code);
 	claims__free(r->error_message);

@@ -155,6 +155,11 @@ main(int argc, char **argv)
 	fresh(dbpath);
 	if (claims_db_open(&db, dbpath, NULL) < 0)
 		die("open", db);
+	if (getenv("BENCH_CACHE_KIB")) {
+		char q[64];
+		snprintf(q, sizeof(q), "PRAGMA cache_size = -%s", getenv("BENCH_CACHE_KIB"));
+		sqlite3_exec(db->sql, q, NULL, NULL, NULL);
+	}
 	opts.max_file_bytes = (int64_t)size + 1;
 	t = now();
 	if (claims_ingest_file(&r, db, file, &opts) < 0)
