@@ -169,16 +169,19 @@ claims__buf_segment(struct claims__buf *b, const claims_x12_segment *seg)
 	while (end > p && (unsigned char)end[-1] == E)
 		end--;
 	keep = (size_t)(end - p);
-	for (size_t i = 0; i < keep; i++) {
-		unsigned char c = (unsigned char)p[i];
+	/* Copy runs of ordinary bytes at once; map the separators in between. */
+	for (size_t i = 0, run = 0; i <= keep; i++) {
+		unsigned char c = i < keep ? (unsigned char)p[i] : 0;
+		char mapped;
 
-		if (c == E)
-			c = '*';
-		else if (c == C)
-			c = ':';
-		else if (has_r && c == R)
-			c = '^';
-		claims__buf_putc(b, (char)c);
+		if (i < keep && c != E && c != C && !(has_r && c == R))
+			continue;
+		claims__buf_append(b, p + run, i - run);
+		run = i + 1;
+		if (i == keep)
+			break;
+		mapped = c == E ? '*' : c == C ? ':' : '^';
+		claims__buf_putc(b, mapped);
 	}
 	claims__buf_putc(b, '~');
 }
