@@ -218,3 +218,24 @@ claims__jsonw_kv_cents(struct claims__jsonw *w, const char *key, int64_t cents)
 	claims__jsonw_key(w, key);
 	claims__jsonw_cents(w, cents);
 }
+
+void
+claims__jsonw_kv_int_or_null(struct claims__jsonw *w, const char *key, bool present, int64_t v)
+{
+	claims__jsonw_key(w, key);
+	if (present)
+		claims__jsonw_int(w, v);
+	else
+		claims__jsonw_null(w);
+}
+
+void
+claims__jsonw_kv_cents_or_null(struct claims__jsonw *w, const char *key, bool present,
+			       int64_t cents)
+{
+	claims__jsonw_key(w, key);
+	if (present)
+		claims__jsonw_cents(w, cents);
+	else
+		claims__jsonw_null(w);
+}

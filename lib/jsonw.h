@@ -40,6 +40,10 @@ void claims__jsonw_raw(struct claims__jsonw *w, const char *json);
 void claims__jsonw_kv_string(struct claims__jsonw *w, const char *key, const char *s);
 void claims__jsonw_kv_int(struct claims__jsonw *w, const char *key, int64_t v);
 void claims__jsonw_kv_cents(struct claims__jsonw *w, const char *key, int64_t cents);
+/* key + value, or key + null when !present. */
+void claims__jsonw_kv_int_or_null(struct claims__jsonw *w, const char *key, bool present, int64_t v);
+void claims__jsonw_kv_cents_or_null(struct claims__jsonw *w, const char *key, bool present,
+				    int64_t cents);
 
 /* Format cents as "123.45" / "-0.01" into buf (at least 32 bytes). */
 void claims__format_cents(char buf[static 32], int64_t cents);

@@ -140,7 +140,6 @@ claims__store_provider_ensure(claims_db *db, int64_t *id_out, const struct claim
 	"billing_provider_npi, billing_tax_id, rendering_provider_npi, attending_provider_npi, "   \
 	"operating_provider_npi, referring_provider_npi, service_facility_npi, is_incomplete, "    \
 	"parsing_warnings, content_sha256, raw_edi, ingest_file_id"
-#define CLAIM_CONTENT_COUNT 56
 #define CLAIM_CONTENT_PARAMS                                                                     \
 	"?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, " \
 	"?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45, " \
@@ -199,7 +198,6 @@ bind_content(sqlite3_stmt *s, const struct claim_ctx *x)
 	else
 		sqlite3_bind_null(s, i++);
 	claims__bind_id(s, i++, x->ingest_file_id);
-	(void)CLAIM_CONTENT_COUNT;
 }
 
 static char *
@@ -217,19 +215,11 @@ other_payers_json(const struct claims__claim_rec *c)
 		claims__jsonw_kv_string(&w, "responsibility", o->responsibility);
 		claims__jsonw_kv_string(&w, "payer_id", o->payer_id);
 		claims__jsonw_kv_string(&w, "payer_name", o->payer_name);
-		claims__jsonw_key(&w, "paid_amount");
-		if (o->paid.has)
-			claims__jsonw_cents(&w, o->paid.cents);
-		else
-			claims__jsonw_null(&w);
+		claims__jsonw_kv_cents_or_null(&w, "paid_amount", o->paid.has, o->paid.cents);
 		claims__jsonw_object_end(&w);
 	}
 	claims__jsonw_array_end(&w);
-	if (b.oom) {
-		claims__buf_free(&b);
-		return NULL;
-	}
-	return b.data;
+	return claims__buf_take(&b);
 }
 
 static int
@@ -358,11 +348,8 @@ snapshot_json(const struct claims__claim_rec *c, const char *action)
 	claims__jsonw_kv_string(&w, "claim_control_number", c->claim_control_number);
 	claims__jsonw_kv_string(&w, "provider_key", c->provider_key);
 	claims__jsonw_kv_string(&w, "payer_key", c->payer_key);
-	claims__jsonw_key(&w, "total_charge_amount");
-	if (c->total_charge.has)
-		claims__jsonw_cents(&w, c->total_charge.cents);
-	else
-		claims__jsonw_null(&w);
+	claims__jsonw_kv_cents_or_null(&w, "total_charge_amount", c->total_charge.has,
+				       c->total_charge.cents);
 	claims__jsonw_kv_string(&w, "claim_frequency_type", c->claim_frequency_type);
 	claims__jsonw_kv_string(&w, "facility_type_code", c->facility_type_code);
 	claims__jsonw_kv_string(&w, "original_reference_number", c->original_reference_number);
@@ -373,11 +360,7 @@ snapshot_json(const struct claims__claim_rec *c, const char *action)
 	claims__jsonw_kv_int(&w, "diagnosis_count", (int64_t)c->n_diagnoses);
 	claims__jsonw_kv_string(&w, "content_sha256", c->content_sha256);
 	claims__jsonw_object_end(&w);
-	if (b.oom) {
-		claims__buf_free(&b);
-		return NULL;
-	}
-	return b.data;
+	return claims__buf_take(&b);
 }
 
 static int

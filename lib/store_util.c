@@ -49,7 +49,6 @@ claims__issues_json(const struct claims__issue_list *issues, const char *file_na
 {
 	struct claims__buf b = { 0 };
 	struct claims__jsonw w;
-	char *out;
 
 	claims__jsonw_init(&w, &b);
 	claims__jsonw_array_begin(&w);
@@ -70,12 +69,7 @@ claims__issues_json(const struct claims__issue_list *issues, const char *file_na
 		claims__jsonw_object_end(&w);
 	}
 	claims__jsonw_array_end(&w);
-	if (b.oom) {
-		claims__buf_free(&b);
-		return NULL;
-	}
-	out = b.data; /* owned by the caller: claims__free */
-	return out;
+	return claims__buf_take(&b);
 }
 
 char *
@@ -89,30 +83,16 @@ claims__codes_json(const char *const *codes, size_t n)
 	for (size_t i = 0; i < n; i++)
 		claims__jsonw_string(&w, codes[i]);
 	claims__jsonw_array_end(&w);
-	if (b.oom) {
-		claims__buf_free(&b);
-		return NULL;
-	}
-	return b.data;
+	return claims__buf_take(&b);
 }
 
-
-static void
-kv_ordinal(struct claims__jsonw *w, const char *key, int64_t v, bool present)
-{
-	claims__jsonw_key(w, key);
-	if (present)
-		claims__jsonw_int(w, v);
-	else
-		claims__jsonw_null(w);
-}
 
 void
 claims__jsonw_location(struct claims__jsonw *w, int64_t interchange, int64_t transaction,
 		       int64_t segment_index, int64_t byte_offset)
 {
-	kv_ordinal(w, "interchange", interchange, interchange > 0);
-	kv_ordinal(w, "transaction", transaction, transaction > 0);
-	kv_ordinal(w, "segment_index", segment_index, segment_index > 0);
-	kv_ordinal(w, "byte_offset", byte_offset, byte_offset >= 0);
+	claims__jsonw_kv_int_or_null(w, "interchange", interchange > 0, interchange);
+	claims__jsonw_kv_int_or_null(w, "transaction", transaction > 0, transaction);
+	claims__jsonw_kv_int_or_null(w, "segment_index", segment_index > 0, segment_index);
+	claims__jsonw_kv_int_or_null(w, "byte_offset", byte_offset >= 0, byte_offset);
 }

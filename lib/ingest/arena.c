@@ -156,6 +156,21 @@ claims__buf_free(struct claims__buf *b)
 	b->oom = false;
 }
 
+char *
+claims__buf_take(struct claims__buf *b)
+{
+	char *data = b->oom ? NULL : b->data;
+
+	if (b->oom)
+		claims__free(b->data);
+	if (!data && !b->oom)
+		data = claims__strdup(""); /* nothing appended yet */
+	b->data = NULL;
+	b->len = b->cap = 0;
+	b->oom = false;
+	return data;
+}
+
 void
 claims__buf_segment(struct claims__buf *b, const claims_x12_segment *seg)
 {

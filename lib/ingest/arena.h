@@ -48,6 +48,9 @@ void claims__buf_append(struct claims__buf *b, const void *p, size_t n);
 void claims__buf_putc(struct claims__buf *b, char c);
 void claims__buf_reset(struct claims__buf *b);
 void claims__buf_free(struct claims__buf *b);
+/* Hand the contents over (the caller claims__free()s them), or NULL after a
+ * failed append; the buffer is left empty either way. */
+char *claims__buf_take(struct claims__buf *b);
 
 /*
  * Append a segment re-serialised with '*' ':' '^' '~' (the segment's own

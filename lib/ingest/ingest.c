@@ -60,7 +60,6 @@ struct pending_issue {
 	char *strings;       /* one allocation holding every string */
 	int64_t claim_id, remittance_id;
 	char *ccn;
-	bool fatal_code;
 };
 
 struct ingest {
@@ -80,7 +79,6 @@ struct ingest {
 	struct claims__map835 *m835;
 	claims_x12_type set_type;
 	bool in_set, in_txn;
-	int64_t set_transaction;
 	/* storage outcomes of the current set, added to counts at its COMMIT */
 	claims_ingest_counts set_counts;
 	const struct claims__remit_header *payer_header;
@@ -244,8 +242,6 @@ record_issue(struct ingest *ing, const claims_x12_issue *is)
 	if (rc < 0 && ing->store_rc == CLAIMS_OK)
 		ing->store_rc = rc;
 }
-
-static void on_mapper_issue(const claims_x12_issue *is, void *payload);
 
 static void
 on_reader_issue(const claims_x12_issue *is, void *payload)
@@ -535,7 +531,6 @@ dispatch(struct ingest *ing, const claims_x12_event *ev)
 				return rc;
 		}
 		ing->in_set = true;
-		ing->set_transaction = ev->transaction->ordinal;
 		rc = begin_set(ing);
 		break;
 	case CLAIMS_X12_EVENT_TRANSACTION_END:
@@ -723,11 +718,7 @@ counts_json(const claims_ingest_counts *c)
 	MONEY_FIELDS(X)
 #undef X
 	claims__jsonw_object_end(&w);
-	if (b.oom) {
-		claims__buf_free(&b);
-		return NULL;
-	}
-	return b.data;
+	return claims__buf_take(&b);
 }
 
 /* Read back the flat counts object written by counts_json(). */
@@ -767,12 +758,46 @@ counts_from_json(claims_ingest_counts *c, const char *json)
 #undef X
 }
 
+static void
+envelope_counts(struct ingest *ing, const claims_x12_stats *st)
+{
+	ing->counts.interchanges = st->interchanges;
+	ing->counts.groups = st->groups;
+	ing->counts.transactions = st->transactions;
+	ing->counts.transactions_skipped = st->transactions_skipped;
+}
+
+/* The last transaction of a file: the issues still queued and the row's
+ * final state. */
 static int
-refuse(struct ingest *ing, const claims_x12_stats *st, const char *code, const char *message)
+finish_file(struct ingest *ing, const char *status, const char *error_code,
+	    const char *error_message)
+{
+	char *counts = counts_json(&ing->counts);
+	int rc;
+
+	if (!counts)
+		return claims__set_error(ing->db, CLAIMS_ENOMEM, "out of memory");
+	ing->set_type = CLAIMS_X12_TYPE_NONE;
+	rc = claims__exec(ing->db, "BEGIN IMMEDIATE");
+	if (rc == CLAIMS_OK)
+		rc = flush_pending(ing);
+	if (rc == CLAIMS_OK)
+		rc = claims__store_file_finish(ing->db, ing->file_id, status,
+					       ing->result->detected_type, counts,
+					       ing->result->issues_total, error_code, error_message);
+	if (rc == CLAIMS_OK)
+		rc = claims__exec(ing->db, "COMMIT");
+	else
+		(void)claims__exec(ing->db, "ROLLBACK");
+	claims__free(counts);
+	return rc;
+}
+
+static int
+refuse(struct ingest *ing, const char *code, const char *message)
 {
 	claims_ingest_result *r = ing->result;
-	char *counts = NULL;
-	int rc;
 
 	r->status = CLAIMS_INGEST_REFUSED;
 	r->error_code = claims__strdup(code);
@@ -783,23 +808,7 @@ refuse(struct ingest *ing, const claims_x12_stats *st, const char *code, const c
 		clear_pending(ing);
 		return CLAIMS_OK; /* nothing is written for a file over the limit */
 	}
-	counts = counts_json(&ing->counts);
-	if (!counts)
-		return claims__set_error(ing->db, CLAIMS_ENOMEM, "out of memory");
-	ing->set_type = CLAIMS_X12_TYPE_NONE;
-	rc = claims__exec(ing->db, "BEGIN IMMEDIATE");
-	if (rc == CLAIMS_OK)
-		rc = flush_pending(ing);
-	if (rc == CLAIMS_OK)
-		rc = claims__store_file_finish(ing->db, ing->file_id, "refused", r->detected_type,
-					       counts, r->issues_total, code, message);
-	if (rc == CLAIMS_OK)
-		rc = claims__exec(ing->db, "COMMIT");
-	else
-		(void)claims__exec(ing->db, "ROLLBACK");
-	claims__free(counts);
-	(void)st;
-	return rc;
+	return finish_file(ing, "refused", code, message);
 }
 
 /* Write (or restart) the file row with its bytes.  *duplicate is set when
@@ -882,7 +891,7 @@ ingest_run(struct ingest *ing)
 
 	/* The limit is checked before anything is written. */
 	if (st.refused && st.refusal_code == CLAIMS_X12_FILE_TOO_LARGE)
-		return refuse(ing, &st, "FILE_TOO_LARGE", ing->first_refusal_msg);
+		return refuse(ing, "FILE_TOO_LARGE", ing->first_refusal_msg);
 
 	rc = record_file(ing, sha, &duplicate);
 	if (rc < 0 || duplicate) {
@@ -890,13 +899,10 @@ ingest_run(struct ingest *ing)
 		return rc;
 	}
 	r->ingest_file_id = ing->file_id;
-	ing->counts.interchanges = st.interchanges;
-	ing->counts.groups = st.groups;
-	ing->counts.transactions = st.transactions;
-	ing->counts.transactions_skipped = st.transactions_skipped;
+	envelope_counts(ing, &st);
 
 	if (st.refused && claims__x12_code_info(st.refusal_code)->fatal)
-		return refuse(ing, &st, claims_x12_code_to_str(st.refusal_code),
+		return refuse(ing, claims_x12_code_to_str(st.refusal_code),
 			      ing->first_refusal_msg);
 	if (st.transactions_completed == 0) {
 		claims_x12_issue is;
@@ -904,7 +910,7 @@ ingest_run(struct ingest *ing)
 		claims__x12_issue_init(&is, CLAIMS_X12_NO_TRANSACTIONS, ing->opts->mode);
 		is.message = "No supported transaction set in the file was read completely";
 		record_issue(ing, &is);
-		return refuse(ing, &st, "NO_TRANSACTIONS", is.message);
+		return refuse(ing, "NO_TRANSACTIONS", is.message);
 	}
 	if ((ing->opts->expect == CLAIMS_INGEST_837 && st.transactions_835 > 0) ||
 	    (ing->opts->expect == CLAIMS_INGEST_835 &&
@@ -913,10 +919,10 @@ ingest_run(struct ingest *ing)
 
 		snprintf(msg, sizeof(msg), "Expected an %s file, found %s",
 			 ing->opts->expect == CLAIMS_INGEST_837 ? "837" : "835", r->detected_type);
-		return refuse(ing, &st, "WRONG_FILE_TYPE", msg);
+		return refuse(ing, "WRONG_FILE_TYPE", msg);
 	}
 	if (ing->first_refusal != CLAIMS_X12_CODE_NONE)
-		return refuse(ing, &st, claims_x12_code_to_str(ing->first_refusal),
+		return refuse(ing, claims_x12_code_to_str(ing->first_refusal),
 			      ing->first_refusal_msg);
 
 	/* Pass 2: store, one transaction per set. */
@@ -932,28 +938,8 @@ ingest_run(struct ingest *ing)
 	if (rc == CLAIMS_OK)
 		rc = ing->store_rc;
 	if (rc == CLAIMS_OK) {
-		char *counts;
-
-		ing->counts.interchanges = st.interchanges;
-		ing->counts.groups = st.groups;
-		ing->counts.transactions = st.transactions;
-		ing->counts.transactions_skipped = st.transactions_skipped;
-		counts = counts_json(&ing->counts);
-		if (!counts)
-			return claims__set_error(ing->db, CLAIMS_ENOMEM, "out of memory");
-		ing->set_type = CLAIMS_X12_TYPE_NONE;
-		rc = claims__exec(ing->db, "BEGIN IMMEDIATE");
-		if (rc == CLAIMS_OK)
-			rc = flush_pending(ing);
-		if (rc == CLAIMS_OK)
-			rc = claims__store_file_finish(ing->db, ing->file_id, "ingested",
-						       r->detected_type, counts, r->issues_total,
-						       NULL, NULL);
-		if (rc == CLAIMS_OK)
-			rc = claims__exec(ing->db, "COMMIT");
-		else
-			(void)claims__exec(ing->db, "ROLLBACK");
-		claims__free(counts);
+		envelope_counts(ing, &st);
+		rc = finish_file(ing, "ingested", NULL, NULL);
 	}
 	if (rc < 0) {
 		char msg[CLAIMS_ERRBUF_SIZE];

@@ -130,8 +130,11 @@ test_open_missing_without_create(void **state)
 	assert_int_equal(access(path, F_OK), -1);
 
 	/* A directory is not a database. */
-	assert_int_not_equal(claims_db_open(&db, dir, NULL), CLAIMS_OK);
+	errbuf[0] = '\0';
+	opts.create = true;
+	assert_int_equal(claims_db_open(&db, dir, &opts), CLAIMS_EIO);
 	assert_null(db);
+	assert_non_null(strstr(errbuf, "Is a directory"));
 
 	free(path);
 	tu_tmpdir_free(dir);

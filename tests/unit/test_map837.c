@@ -656,6 +656,33 @@ sha_hex(const char *s)
 
 /* ------------------------------------------------------------ 837P basics */
 
+/* The claim of test_basic_837p: its input and, verbatim, its own part of raw_edi. */
+#define BASIC_CLAIM \
+	"CLM* pcn 1 *150***11:B:1*Y*A*Y*Y**AA:EM:ST*********1~" \
+	"DTP*431*D8*20231201~" \
+	"DTP*484*D8*20231101~" \
+	"DTP*435*D8*20231220~" \
+	"DTP*096*D8*20231222~" \
+	"DTP*454*D8*20231220~" \
+	"REF*G1*AUTH1~" \
+	"REF*9F*REF9~" \
+	"REF*EA*MRN1~" \
+	"REF*D9*CLEARING~" \
+	"HI*ABK:E11.9*ABF:i10~" \
+	"NM1*DN*1*REFER*DOC****XX*1234567893~" \
+	"NM1*82*1*REND*DOC****XX*1234567893~" \
+	"PRV*PE*PXC*207Q00000X~" \
+	"NM1*77*2*FACILITY*****XX*1234567893~" \
+	"LX*1~" \
+	"SV1*HC:99213:25:59*100*UN*2*11**1:2~" \
+	"DTP*472*D8*20231226~" \
+	"REF*6R*LINE1~" \
+	"NM1*82*1*LINEREND*X****XX*1234567893~" \
+	"LX*2~" \
+	"SV1*HC:G0008*50*MJ*1.5***2~" \
+	"DTP*472*RD8*20231227-20231228~"
+
+
 static void
 test_basic_837p(void **state)
 {
@@ -666,29 +693,7 @@ test_basic_837p(void **state)
 	(void)state;
 	result_init(&r);
 	run(&r, ST_P HDR SUB
-		"CLM* pcn 1 *150***11:B:1*Y*A*Y*Y**AA:EM:ST*********1~"
-		"DTP*431*D8*20231201~"
-		"DTP*484*D8*20231101~"
-		"DTP*435*D8*20231220~"
-		"DTP*096*D8*20231222~"
-		"DTP*454*D8*20231220~"
-		"REF*G1*AUTH1~"
-		"REF*9F*REF9~"
-		"REF*EA*MRN1~"
-		"REF*D9*CLEARING~"
-		"HI*ABK:E11.9*ABF:i10~"
-		"NM1*DN*1*REFER*DOC****XX*1234567893~"
-		"NM1*82*1*REND*DOC****XX*1234567893~"
-		"PRV*PE*PXC*207Q00000X~"
-		"NM1*77*2*FACILITY*****XX*1234567893~"
-		"LX*1~"
-		"SV1*HC:99213:25:59*100*UN*2*11**1:2~"
-		"DTP*472*D8*20231226~"
-		"REF*6R*LINE1~"
-		"NM1*82*1*LINEREND*X****XX*1234567893~"
-		"LX*2~"
-		"SV1*HC:G0008*50*MJ*1.5***2~"
-		"DTP*472*RD8*20231227-20231228~"
+		BASIC_CLAIM
 		SE);
 	assert_int_equal(r.n_claims, 1);
 	c = r.claims[0];
@@ -787,29 +792,7 @@ test_basic_837p(void **state)
 
 	/* content: the 2000B context segments, then the claim's own */
 	raw = SUB_RAW
-		"CLM* pcn 1 *150***11:B:1*Y*A*Y*Y**AA:EM:ST*********1~"
-		"DTP*431*D8*20231201~"
-		"DTP*484*D8*20231101~"
-		"DTP*435*D8*20231220~"
-		"DTP*096*D8*20231222~"
-		"DTP*454*D8*20231220~"
-		"REF*G1*AUTH1~"
-		"REF*9F*REF9~"
-		"REF*EA*MRN1~"
-		"REF*D9*CLEARING~"
-		"HI*ABK:E11.9*ABF:i10~"
-		"NM1*DN*1*REFER*DOC****XX*1234567893~"
-		"NM1*82*1*REND*DOC****XX*1234567893~"
-		"PRV*PE*PXC*207Q00000X~"
-		"NM1*77*2*FACILITY*****XX*1234567893~"
-		"LX*1~"
-		"SV1*HC:99213:25:59*100*UN*2*11**1:2~"
-		"DTP*472*D8*20231226~"
-		"REF*6R*LINE1~"
-		"NM1*82*1*LINEREND*X****XX*1234567893~"
-		"LX*2~"
-		"SV1*HC:G0008*50*MJ*1.5***2~"
-		"DTP*472*RD8*20231227-20231228~";
+		BASIC_CLAIM;
 	{
 		char line[4096];
 

@@ -41,28 +41,10 @@ struct tr {
 static void
 tr_put(struct tr *t, const char *s, size_t n)
 {
-	if (t->len + n + 1 > t->cap) {
-		t->cap = (t->len + n + 1) * 2;
-		t->s = realloc(t->s, t->cap);
-		assert_non_null(t->s);
-	}
-	memcpy(t->s + t->len, s, n);
-	t->len += n;
-	t->s[t->len] = '\0';
+	tu_text_put(&t->s, &t->len, &t->cap, s, n);
 }
 
-static void
-tr_printf(struct tr *t, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	tr_put(t, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-}
+#define tr_printf(t, ...) tu_text_printf(&(t)->s, &(t)->len, &(t)->cap, __VA_ARGS__)
 
 /* Bytes shown with \xNN for anything but printable ASCII other than |\ */
 static void

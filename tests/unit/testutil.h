@@ -76,6 +76,36 @@ tu_exec(claims_db *db, const char *sql)
 		fail_msg("SQL failed: %s\n%s", err ? err : "?", sql);
 }
 
+/* Append n bytes to a growable NUL-terminated text (*s, *len, *cap). */
+static inline void
+tu_text_put(char **s, size_t *len, size_t *cap, const char *p, size_t n)
+{
+	if (*len + n + 1 > *cap) {
+		*cap = (*len + n + 1) * 2;
+		*s = realloc(*s, *cap);
+		assert_non_null(*s);
+	}
+	memcpy(*s + *len, p, n);
+	*len += n;
+	(*s)[*len] = '\0';
+}
+
+/* printf into a growable text; output past 1023 bytes is cut. */
+static inline void tu_text_printf(char **s, size_t *len, size_t *cap, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static inline void
+tu_text_printf(char **s, size_t *len, size_t *cap, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	tu_text_put(s, len, cap, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
 /* Source tree root (set by tests/meson.build), or "." */
 static inline const char *
 tu_source_root(void)
