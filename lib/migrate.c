@@ -83,7 +83,7 @@ apply_one(claims_db *db, const struct claims__migration *m)
 {
 	char ts[21], sql[160];
 	sqlite3_stmt *stmt = NULL;
-	int rc, current;
+	int rc, current = 0;
 
 	rc = sqlite3_exec(db->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
@@ -142,7 +142,7 @@ fail:
 int
 claims_db_migrate(claims_db *db, int target, claims_migrate_cb cb, void *payload)
 {
-	int rc, version;
+	int rc, version = 0;
 
 	if (!db)
 		return CLAIMS_EINVAL;

@@ -1027,7 +1027,7 @@ seg_hi(struct claims__map837 *m, const claims_x12_segment *seg)
 	struct claims__claim_rec *c = &m->c;
 
 	for (size_t e = 1; e <= 12 && e < seg->count; e++) {
-		claims_x12_slice v = el(seg, e), parts[10], qual, code;
+		claims_x12_slice v = el(seg, e), parts[10] = { { 0 } }, qual, code;
 		struct claims__diagnosis_rec *d, *dx;
 		struct hi_qual h;
 		char element[16], q[64], q2[64], norm[64];
@@ -1349,6 +1349,7 @@ seg_dtp(struct claims__map837 *m, const claims_x12_segment *seg)
 	bool inst = m->type != CLAIMS_X12_TYPE_837P;
 	bool prof = m->type != CLAIMS_X12_TYPE_837I;
 	char from[11], to[11], hhmm[5];
+	claims_x12_slice qual;
 	int f;
 
 	if (m->pos == POS_OTHER_SUBSCRIBER)
@@ -1366,9 +1367,10 @@ seg_dtp(struct claims__map837 *m, const claims_x12_segment *seg)
 		}
 		return;
 	}
-	if (el(seg, 1).len != 3)
+	qual = el(seg, 1);
+	if (qual.len != 3)
 		return;
-	switch (KEY3(el(seg, 1).ptr[0], el(seg, 1).ptr[1], el(seg, 1).ptr[2])) {
+	switch (KEY3(qual.ptr[0], qual.ptr[1], qual.ptr[2])) {
 	case KEY3('4', '3', '4'):
 		if (!inst)
 			return;
