@@ -39,20 +39,72 @@ claims__store_file_find(claims_db *db, const char *sha256, bool *found, struct c
 	return rc;
 }
 
+/*
+ * The file's bytes go to ingest_file_chunks, rows of at most 1 MiB written
+ * once and never updated (sql/0008), so memory stays bounded by one chunk
+ * whatever the file size.
+ */
+enum { FILE_CHUNK_BYTES = 1 << 20 };
+
+static int
+store_file_chunks(claims_db *db, int64_t id, int64_t size, claims__blob_read_cb read_cb,
+		  void *payload)
+{
+	static const char sql[] =
+		"INSERT INTO ingest_file_chunks (ingest_file_id, seq, data) VALUES (?1, ?2, ?3)";
+	sqlite3_stmt *s;
+	char *chunk;
+	int64_t off = 0, seq = 0;
+	int rc = CLAIMS_OK;
+
+	if (size == 0)
+		return CLAIMS_OK;
+	rc = claims__stmt(&s, db, sql);
+	if (rc < 0)
+		return rc;
+	chunk = claims__malloc(FILE_CHUNK_BYTES);
+	if (!chunk)
+		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
+	while (off < size && rc == CLAIMS_OK) {
+		size_t want = (size - off) < FILE_CHUNK_BYTES ? (size_t)(size - off) : FILE_CHUNK_BYTES;
+		size_t have = 0;
+
+		while (have < want) {
+			size_t got = 0;
+
+			rc = read_cb(chunk + have, want - have, &got, payload);
+			if (rc < 0 || got == 0) {
+				rc = claims__set_error(db, rc < 0 ? rc : CLAIMS_EIO,
+						       "the file changed or could not be read "
+						       "while storing it");
+				break;
+			}
+			have += got;
+		}
+		if (rc < 0)
+			break;
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, seq++);
+		sqlite3_bind_blob(s, 3, chunk, (int)have, SQLITE_STATIC);
+		rc = claims__step_done(db, s, "storing the file's bytes");
+		off += (int64_t)have;
+	}
+	sqlite3_clear_bindings(s);
+	claims__free(chunk);
+	return rc;
+}
+
 int
 claims__store_file_insert(claims_db *db, int64_t *id_out, const char *sha256, const char *filename,
 			  int64_t size, const char *mode, const char *practice_id,
 			  const char *uploaded_by, claims__blob_read_cb read_cb, void *payload)
 {
 	static const char sql[] =
-		"INSERT INTO ingest_files (sha256, filename, size_bytes, mode, status, raw_data, "
+		"INSERT INTO ingest_files (sha256, filename, size_bytes, mode, status, "
 		"uploaded_by, practice_id, received_at) "
-		"VALUES (?1, ?2, ?3, ?4, 'processing', zeroblob(?3), ?5, ?6, "
+		"VALUES (?1, ?2, ?3, ?4, 'processing', ?5, ?6, "
 		"strftime('%Y-%m-%dT%H:%M:%SZ','now'))";
 	sqlite3_stmt *s;
-	sqlite3_blob *blob = NULL;
-	char buf[65536];
-	int64_t off = 0;
 	int rc;
 
 	rc = claims__stmt(&s, db, sql);
@@ -68,34 +120,7 @@ claims__store_file_insert(claims_db *db, int64_t *id_out, const char *sha256, co
 	if (rc < 0)
 		return rc;
 	*id_out = sqlite3_last_insert_rowid(db->sql);
-
-	/* Write the bytes in chunks so a large file never sits in memory. */
-	if (size == 0)
-		return CLAIMS_OK;
-	rc = sqlite3_blob_open(db->sql, "main", "ingest_files", "raw_data", *id_out, 1, &blob);
-	if (rc != SQLITE_OK)
-		return claims__sqlite_error(db, rc, "storing the file's bytes");
-	while (off < size) {
-		size_t want = (size_t)(size - off) < sizeof(buf) ? (size_t)(size - off) : sizeof(buf);
-		size_t got = 0;
-
-		rc = read_cb(buf, want, &got, payload);
-		if (rc < 0 || got == 0) {
-			sqlite3_blob_close(blob);
-			return claims__set_error(db, rc < 0 ? rc : CLAIMS_EIO,
-						 "the file changed or could not be read while storing it");
-		}
-		rc = sqlite3_blob_write(blob, buf, (int)got, (int)off);
-		if (rc != SQLITE_OK) {
-			sqlite3_blob_close(blob);
-			return claims__sqlite_error(db, rc, "storing the file's bytes");
-		}
-		off += (int64_t)got;
-	}
-	rc = sqlite3_blob_close(blob);
-	if (rc != SQLITE_OK)
-		return claims__sqlite_error(db, rc, "storing the file's bytes");
-	return CLAIMS_OK;
+	return store_file_chunks(db, *id_out, size, read_cb, payload);
 }
 
 int

@@ -11,7 +11,9 @@ from harness import TempDirTestCase, run_cli  # noqa: E402
 
 NAMES = ['0001_initial', '0002_performance_indexes', '0003_date_indexes',
          '0004_composite_indexes', '0005_denial_patterns_reason_index',
-         '0006_audit_log_indexes', '0007_linking_indexes']
+         '0006_audit_log_indexes', '0007_linking_indexes', '0008_ingest_file_chunks']
+HEAD = len(NAMES)
+AT_HEAD = f'Database is at version {NAMES[-1]} (head)'
 PERF_INDEXES = {
     'ix_claims_payer_id', 'ix_claims_provider_id', 'ix_claims_practice_id',
     'ix_claims_created_at', 'ix_claims_payer_status', 'ix_remittances_payer_id',
@@ -27,23 +29,23 @@ class Migrate(TempDirTestCase):
         r = run_cli('--db', db, 'migrate')
         self.assertEqual(r.returncode, 0, r.stderr)
         expected = [f'Applied {n}' for n in NAMES] + \
-            ['Database is at version 0007_linking_indexes (head)']
+            [AT_HEAD]
         self.assertEqual(r.stdout.splitlines(), expected)
         self.assertEqual(stat.S_IMODE(os.stat(db).st_mode), 0o600)
         con = sqlite3.connect(db)
         names = {row[0] for row in con.execute("SELECT name FROM sqlite_schema WHERE type='index'")}
         self.assertTrue(PERF_INDEXES <= names, PERF_INDEXES - names)
-        self.assertEqual(con.execute('PRAGMA user_version').fetchone()[0], 7)
+        self.assertEqual(con.execute('PRAGMA user_version').fetchone()[0], HEAD)
         con.close()
         # Again: nothing to apply.
         r = run_cli('--db', db, 'migrate')
-        self.assertEqual(r.stdout, 'Database is at version 0007_linking_indexes (head)\n')
+        self.assertEqual(r.stdout, AT_HEAD + '\n')
 
     def test_status_does_not_apply(self):
         db = self.path('s.db')
         r = run_cli('--db', db, 'migrate', '--status')
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(r.stdout, 'Database is at version none (7 behind head)\n')
+        self.assertEqual(r.stdout, f'Database is at version none ({HEAD} behind head)\n')
         con = sqlite3.connect(db)
         self.assertEqual(con.execute('PRAGMA user_version').fetchone()[0], 0)
         con.close()
@@ -54,12 +56,12 @@ class Migrate(TempDirTestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout.splitlines(), [
             'Applied 0001_initial', 'Applied 0002_performance_indexes',
-            'Database is at version 0002_performance_indexes (5 behind head)'])
+            f'Database is at version 0002_performance_indexes ({HEAD - 2} behind head)'])
         r = run_cli('--db', db, 'migrate', '--status')
-        self.assertEqual(r.stdout, 'Database is at version 0002_performance_indexes (5 behind head)\n')
+        self.assertEqual(r.stdout, f'Database is at version 0002_performance_indexes ({HEAD - 2} behind head)\n')
         r = run_cli('--db', db, 'migrate', '--to', '4')
         self.assertEqual(r.stdout.splitlines()[-1],
-                         'Database is at version 0004_composite_indexes (3 behind head)')
+                         f'Database is at version 0004_composite_indexes ({HEAD - 4} behind head)')
         # Below the current version: exit 3, nothing changed.
         r = run_cli('--db', db, 'migrate', '--to', '1')
         self.assertEqual(r.returncode, 3)
@@ -82,11 +84,11 @@ class Migrate(TempDirTestCase):
     def test_newer_database_exit_5(self):
         db = self.path('n.db')
         con = sqlite3.connect(db)
-        con.execute('PRAGMA user_version = 8')
+        con.execute(f'PRAGMA user_version = {HEAD + 1}')
         con.close()
         r = run_cli('--db', db, 'migrate')
         self.assertEqual(r.returncode, 5)
-        self.assertIn('database version 8 is newer than this library (7)', r.stderr)
+        self.assertIn(f'database version {HEAD + 1} is newer than this library ({HEAD})', r.stderr)
         r = run_cli('--db', db, 'migrate', '--status')
         self.assertEqual(r.returncode, 5)
 
@@ -95,17 +97,17 @@ class Migrate(TempDirTestCase):
         r = run_cli('--db', db, '--json', 'migrate', '--to', '3')
         self.assertEqual(r.returncode, 0, r.stderr)
         doc = json.loads(r.stdout)
-        self.assertEqual(doc, {'version': 3, 'name': '0003_date_indexes', 'head': 7,
-                               'behind': 4, 'applied': NAMES[:3]})
+        self.assertEqual(doc, {'version': 3, 'name': '0003_date_indexes', 'head': HEAD,
+                               'behind': HEAD - 3, 'applied': NAMES[:3]})
 
     def test_init_and_env_db(self):
         db = self.path('e.db')
         r = run_cli('init', env={'CLAIMS_DB': db})
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertTrue(r.stdout.endswith('Database is at version 0007_linking_indexes (head)\n'))
+        self.assertTrue(r.stdout.endswith(AT_HEAD + '\n'))
         self.assertTrue(os.path.exists(db))
         r = run_cli('--quiet', '--db', db, 'init')
-        self.assertEqual(r.stdout, 'Database is at version 0007_linking_indexes (head)\n')
+        self.assertEqual(r.stdout, AT_HEAD + '\n')
 
     def test_version_and_help(self):
         r = run_cli('--version')

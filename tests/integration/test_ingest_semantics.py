@@ -31,6 +31,11 @@ class Semantics(TempDirTestCase):
         self.assertEqual(r.returncode, expect_rc, r.stderr + r.stdout)
         return json.loads(r.stdout)['files'][0]
 
+    def stored_bytes(self, file_id):
+        rows = self.q('SELECT data FROM ingest_file_chunks WHERE ingest_file_id = ? ORDER BY seq',
+                      file_id)
+        return b''.join(r[0] for r in rows)
+
     def q(self, sql, *args):
         con = sqlite3.connect(self.db)
         try:
@@ -176,16 +181,29 @@ class Semantics(TempDirTestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         f = json.loads(r.stdout)['files'][0]
         self.assertEqual((f['filename'], f['counts']['claims_created']), ('stdin', 1))
-        self.assertEqual(self.q('SELECT filename, size_bytes, length(raw_data) FROM ingest_files')[0],
-                         ('stdin', len(data), len(data)))
+        self.assertEqual(self.q('SELECT filename, size_bytes FROM ingest_files')[0],
+                         ('stdin', len(data)))
+        self.assertEqual(self.stored_bytes(1), data)
 
     def test_bytes_and_hash_kept(self):
         import hashlib
         data = g.file_837([({}, [g.claim('K1', '10', [('99213', '10')])])])
         self.imp(data)
-        sha, raw = self.q('SELECT sha256, raw_data FROM ingest_files')[0]
-        self.assertEqual(sha, hashlib.sha256(data).hexdigest())
-        self.assertEqual(raw, data)
+        self.assertEqual(self.q('SELECT sha256 FROM ingest_files')[0][0],
+                         hashlib.sha256(data).hexdigest())
+        self.assertEqual(self.stored_bytes(1), data)
+
+    def test_large_file_stored_in_chunks(self):
+        claims = [g.claim(f'M{i}', '10', [('99213', '10')]) for i in range(12000)]
+        data = g.file_837([({}, claims)])
+        self.assertGreater(len(data), 1048576)
+        f = self.imp(data)
+        self.assertEqual(f['counts']['claims_created'], 12000)
+        sizes = [r[0] for r in self.q('SELECT length(data) FROM ingest_file_chunks '
+                                      'WHERE ingest_file_id = ? ORDER BY seq', f['ingest_file_id'])]
+        self.assertEqual(sizes[:-1], [1048576] * (len(sizes) - 1))
+        self.assertEqual(sum(sizes), len(data))
+        self.assertEqual(self.stored_bytes(f['ingest_file_id']), data)
 
     def test_issues_tied_to_their_claim(self):
         c = g.claim('L1', '100', [('99213', '60')])  # BAL_837_CLAIM: 100 vs 60

@@ -37,13 +37,14 @@ test_names(void **state)
 		"0005_denial_patterns_reason_index",
 		"0006_audit_log_indexes",
 		"0007_linking_indexes",
+		"0008_ingest_file_chunks",
 	};
 	(void)state;
-	assert_int_equal(claims_migration_count(), 7);
-	for (int i = 0; i < 7; i++)
+	assert_int_equal(claims_migration_count(), 8);
+	for (int i = 0; i < 8; i++)
 		assert_string_equal(claims_migration_name(i + 1), expected[i]);
 	assert_null(claims_migration_name(0));
-	assert_null(claims_migration_name(8));
+	assert_null(claims_migration_name(9));
 	assert_null(claims_migration_name(-1));
 }
 
@@ -127,28 +128,82 @@ test_upgrade_keeps_data(void **state)
 	tu_tmpdir_free(dir);
 }
 
+static char *
+chunk_sizes(claims_db *db, int file_id)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT coalesce(group_concat(length(data), ','), '') FROM (SELECT data FROM "
+		 "ingest_file_chunks WHERE ingest_file_id = %d ORDER BY seq)",
+		 file_id);
+	return tu_query_text(db, sql);
+}
+
+/* 0008 moves each file's bytes into 1 MiB chunks: empty, small and multi-chunk files. */
+static void
+test_file_bytes_split_into_chunks(void **state)
+{
+	static const char *const expected[] = { "", "10", "1048576", "1048576,1048576,524288" };
+	char *dir = tu_tmpdir();
+	char *path = tu_path(dir, "chunks.db");
+	claims_db *db;
+
+	(void)state;
+	db = open_none(path);
+	assert_int_equal(claims_db_migrate(db, 7, NULL, NULL), CLAIMS_OK);
+	tu_exec(db, "INSERT INTO ingest_files (id, sha256, filename, size_bytes, mode, status, raw_data, "
+		    "  received_at) "
+		    "SELECT n, printf('%064d', n), 'f' || n, s, 'tolerant', 'ingested', "
+		    "  CASE s WHEN 0 THEN x'' ELSE randomblob(s) END, '2024-01-02T03:04:05Z' "
+		    "FROM (SELECT 1 AS n, 0 AS s UNION ALL SELECT 2, 10 UNION ALL "
+		    "      SELECT 3, 1048576 UNION ALL SELECT 4, 2621440);"
+		    "CREATE TEMP TABLE before AS SELECT id, raw_data FROM ingest_files;");
+	assert_int_equal(claims_db_migrate(db, 8, NULL, NULL), CLAIMS_OK);
+	for (int id = 1; id <= 4; id++) {
+		char *sizes = chunk_sizes(db, id);
+
+		assert_string_equal(sizes, expected[id - 1]);
+		free(sizes);
+	}
+	/* Reassembled in seq order, every file equals its old bytes. */
+	assert_int_equal(tu_query_int(db,
+				      "SELECT count(*) FROM before b WHERE hex(b.raw_data) IS NOT "
+				      "(SELECT coalesce(group_concat(hex(data), ''), '') FROM "
+				      " (SELECT data FROM ingest_file_chunks c "
+				      "  WHERE c.ingest_file_id = b.id ORDER BY seq))"),
+			 0);
+	assert_int_equal(tu_query_int(db, "SELECT count(*) FROM pragma_table_info('ingest_files') "
+				      "WHERE name = 'raw_data'"),
+			 0);
+	claims_db_close(db);
+	free(path);
+	tu_tmpdir_free(dir);
+}
+
 static void
 test_newer_database_refused(void **state)
 {
 	char *dir = tu_tmpdir();
 	char *path = tu_path(dir, "newer.db");
 	claims_db_options opts = CLAIMS_DB_OPTIONS_INIT;
-	char errbuf[CLAIMS_ERRBUF_SIZE] = "", expected[128];
+	char errbuf[CLAIMS_ERRBUF_SIZE] = "", expected[128], setup[96];
 	claims_db *db = NULL;
 	sqlite3 *raw;
 
 	(void)state;
+
+	snprintf(setup, sizeof(setup), "CREATE TABLE keep (x); PRAGMA user_version = %d",
+		 claims_migration_count() + 1);
 	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(raw, "CREATE TABLE keep (x); PRAGMA user_version = 8", NULL,
-				      NULL, NULL),
-			 SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, setup, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(raw);
 
 	opts.errbuf = errbuf;
 	assert_int_equal(claims_db_open(&db, path, &opts), CLAIMS_ESCHEMA);
 	assert_null(db);
-	snprintf(expected, sizeof(expected), "database version 8 is newer than this library (%d)",
-		 claims_migration_count());
+	snprintf(expected, sizeof(expected), "database version %d is newer than this library (%d)",
+		 claims_migration_count() + 1, claims_migration_count());
 	assert_string_equal(errbuf, expected);
 
 	/* Also refused without auto-migration, and nothing was changed. */
@@ -475,6 +530,7 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_every_prefix_then_head),
 		cmocka_unit_test(test_upgrade_keeps_data),
+		cmocka_unit_test(test_file_bytes_split_into_chunks),
 		cmocka_unit_test(test_newer_database_refused),
 		cmocka_unit_test(test_no_down_migration),
 		cmocka_unit_test(test_failed_migration_rolls_back),

@@ -66,6 +66,23 @@ tu_query_int(claims_db *db, const char *sql)
 	return v;
 }
 
+/* The single text answer of a query (malloc'd, "" for NULL), failing the test on error. */
+static inline char *
+tu_query_text(claims_db *db, const char *sql)
+{
+	sqlite3_stmt *stmt = NULL;
+	const unsigned char *t;
+	char *v;
+
+	assert_int_equal(sqlite3_prepare_v2(db->sql, sql, -1, &stmt, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	t = sqlite3_column_text(stmt, 0);
+	v = strdup(t ? (const char *)t : "");
+	assert_non_null(v);
+	sqlite3_finalize(stmt);
+	return v;
+}
+
 static inline void
 tu_exec(claims_db *db, const char *sql)
 {
