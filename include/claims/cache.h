@@ -38,6 +38,7 @@
 
 #include "common.h"
 #include "db.h"
+#include "errors.h"
 
 CLAIMS_BEGIN_DECLS
 
