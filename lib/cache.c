@@ -216,32 +216,26 @@ counts_fill(claims_cache_counts *out, uint64_t hits, uint64_t misses)
 
 /* ---- prefixes (cache.md §4) */
 
-/* A variable part: non-empty, no ':'. */
+/* A variable part: non-empty (it may hold ':', as an id from a request
+ * might; the key still belongs to its pattern, so such keys cannot grow the
+ * prefix table). */
 static bool
 var_ok(const char *s, size_t n)
 {
-	return n > 0 && memchr(s, ':', n) == NULL;
+	(void)s;
+	return n > 0;
 }
 
-/* "k=v" segments separated by ':', each with a non-empty k. */
+/* Filters "k=v[:k=v...]": non-empty, the first one with a non-empty k.
+ * Values may hold ':' (a timestamp), so only the first '=' is looked for. */
 static bool
 filters_ok(const char *s, size_t n)
 {
-	while (n > 0) {
-		const char *colon = memchr(s, ':', n);
-		size_t seg = colon ? (size_t)(colon - s) : n;
-		const char *eq = memchr(s, '=', seg);
+	const char *colon = memchr(s, ':', n);
+	size_t seg = colon ? (size_t)(colon - s) : n;
+	const char *eq = memchr(s, '=', seg);
 
-		if (!eq || eq == s)
-			return false;
-		if (!colon)
-			return true;
-		s += seg + 1;
-		n -= seg + 1;
-		if (n == 0)
-			return false; /* trailing ':' */
-	}
-	return false;
+	return eq != NULL && eq != s;
 }
 
 static bool

@@ -19,9 +19,10 @@
  * "provider:{id}", "practice_config:{practice_id}" -> the name before ':';
  * "pattern:payer:{id}" -> "pattern:payer", "pattern:analysis:{id}" ->
  * "pattern:analysis"; "count:<model>[:k=v...]" with <model> one of claim,
- * remittance, episode, payer -> "count:<model>".  A variable part is non-empty
- * and holds no ':'; a filter is "k=v" with a non-empty k.  A key matching no
- * pattern is its own prefix.
+ * remittance, episode, payer -> "count:<model>".  A variable part is any
+ * non-empty text; filters start with "k=" (a non-empty k).  A key matching no
+ * pattern is its own prefix (so each distinct such key adds one prefix for
+ * the life of the cache: use the keys of cache.md §1).
  *
  * No stale re-cache: a miss hands back a generation (claims_cache_gen) taken
  * under the lock.  Every invalidation (delete, delete by prefix, clear, an
