@@ -11,6 +11,7 @@
 #include "testutil.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 
 #include "claims/cache.h"
@@ -1191,6 +1192,100 @@ test_8_threads_mixed(void **state)
 	claims_cache_free(c);
 }
 
+/* Readers miss, read the "database" and store what they read; writers
+ * commit a new version and then invalidate.  A hit may never show a version
+ * older than one whose invalidation had completed before the lookup. */
+static atomic_long db_version;
+static atomic_long invalidated;
+static atomic_int readers_done;
+
+struct stale_worker {
+	claims_cache *cache;
+	int n;
+	int bad;
+};
+
+static void *
+stale_reader(void *arg)
+{
+	struct stale_worker *w = arg;
+
+	/* at least n lookups, and at least 1000 writes meanwhile */
+	for (int i = 0; i < w->n || atomic_load(&db_version) < 1000; i++) {
+		long floor = atomic_load(&invalidated);
+		char *v = NULL;
+		claims_cache_gen gen = 0;
+		int rc = claims_cache_get(&v, NULL, &gen, w->cache, "claim:1");
+
+		if (rc == CLAIMS_OK) {
+			w->bad += strtol(v, NULL, 10) < floor;
+			claims_cache_value_free(v);
+		} else {
+			char buf[32];
+			long version = atomic_load(&db_version); /* the read */
+
+			snprintf(buf, sizeof(buf), "%ld", version);
+			sched_yield(); /* let a writer commit and invalidate meanwhile */
+			w->bad += claims_cache_put(w->cache, "claim:1", buf, strlen(buf), gen) !=
+				  CLAIMS_OK;
+		}
+	}
+	atomic_fetch_add(&readers_done, 1);
+	return NULL;
+}
+
+static void *
+stale_writer(void *arg)
+{
+	struct stale_worker *w = arg;
+
+	while (atomic_load(&readers_done) < 6) {
+		long version = atomic_fetch_add(&db_version, 1) + 1; /* commit */
+		long cur;
+
+		w->bad += claims_cache_delete(w->cache, "claim:1") != CLAIMS_OK;
+		/* later lookups must see at least this version */
+		cur = atomic_load(&invalidated);
+		while (cur < version && !atomic_compare_exchange_weak(&invalidated, &cur, version))
+			;
+		sched_yield();
+	}
+	return NULL;
+}
+
+static void
+test_no_stale_recache_under_threads(void **state)
+{
+	enum { READERS = 6, WRITERS = 2 };
+	claims_cache *c = new_cache(100, 1 << 20, 100);
+	struct stale_worker w[READERS + WRITERS];
+	pthread_t tid[READERS + WRITERS];
+	char *v = NULL;
+
+	(void)state;
+	atomic_store(&db_version, 0);
+	atomic_store(&invalidated, 0);
+	atomic_store(&readers_done, 0);
+	for (int t = 0; t < READERS + WRITERS; t++) {
+		w[t].cache = c;
+		w[t].n = 20000;
+		w[t].bad = 0;
+		assert_int_equal(pthread_create(&tid[t], NULL,
+						t < READERS ? stale_reader : stale_writer, &w[t]),
+				 0);
+	}
+	for (int t = 0; t < READERS + WRITERS; t++) {
+		assert_int_equal(pthread_join(tid[t], NULL), 0);
+		assert_int_equal(w[t].bad, 0);
+	}
+	assert_true(atomic_load(&db_version) >= 1000);
+	/* what stays cached is the last version */
+	if (claims_cache_get(&v, NULL, NULL, c, "claim:1") == CLAIMS_OK)
+		assert_int_equal(strtol(v, NULL, 10), atomic_load(&db_version));
+	claims_cache_value_free(v);
+	claims_cache_free(c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1215,6 +1310,7 @@ main(int argc, char **argv)
 	const struct CMUnitTest concurrency[] = {
 		cmocka_unit_test(test_16_threads_exact_lookups),
 		cmocka_unit_test(test_8_threads_mixed),
+		cmocka_unit_test(test_no_stale_recache_under_threads),
 	};
 	bool run_unit = argc < 2 || strcmp(argv[1], "--unit") == 0;
 	bool run_conc = argc < 2 || strcmp(argv[1], "--concurrency") == 0;
