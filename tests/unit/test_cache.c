@@ -965,6 +965,55 @@ test_write_epoch_sync(void **state)
 	claims_cache_free(c);
 }
 
+/* Every allocation failing in turn (in a -Dfault_injection=true build; a
+ * plain run elsewhere): only documented codes, no crash, no leak, and the
+ * statistics stay consistent. */
+static void
+test_out_of_memory(void **state)
+{
+	(void)state;
+	for (long n = 0; n < 200; n++) {
+		claims_cache *c = NULL;
+		claims_cache_stats *s = NULL;
+		claims_cache_counts k;
+		char *v = NULL;
+		int rc;
+
+		claims__alloc_fail_after(n);
+		rc = claims_cache_new(&c, NULL);
+		if (rc != CLAIMS_OK) {
+			assert_int_equal(rc, CLAIMS_ENOMEM);
+			assert_null(c);
+			continue;
+		}
+		for (int i = 0; i < 3; i++) {
+			char key[32];
+
+			snprintf(key, sizeof(key), i == 2 ? "odd%d" : "claim:%d", i);
+			rc = claims_cache_get(&v, NULL, NULL, c, key);
+			assert_true(rc == CLAIMS_ENOTFOUND || rc == CLAIMS_ENOMEM);
+			rc = claims_cache_put(c, key, "value", 5, CLAIMS_CACHE_GEN_ANY);
+			assert_true(rc == CLAIMS_OK || rc == CLAIMS_ENOMEM);
+			rc = claims_cache_get(&v, NULL, NULL, c, key);
+			assert_true(rc == CLAIMS_OK || rc == CLAIMS_ENOTFOUND || rc == CLAIMS_ENOMEM);
+			claims_cache_value_free(v);
+			v = NULL;
+		}
+		rc = claims_cache_stats_get(&s, c);
+		assert_true(rc == CLAIMS_OK || rc == CLAIMS_ENOMEM);
+		claims_cache_stats_free(s);
+		assert_int_equal(claims_cache_key_stats_get(&k, NULL, c, "claim:0"), CLAIMS_OK);
+		assert_int_equal(claims_cache_delete_prefix(c, "claim"), CLAIMS_OK);
+		assert_int_equal(claims_cache_stats_reset(c, "claim:1"), CLAIMS_OK);
+		claims__alloc_fail_after(-1);
+		s = stats(c);
+		check_invariants(s);
+		claims_cache_stats_free(s);
+		claims_cache_free(c);
+	}
+	claims__alloc_fail_after(-1);
+}
+
 /* ---- concurrency group */
 
 #define KEYS 64
@@ -1306,6 +1355,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_stale_recache_guard),
 		cmocka_unit_test(test_config_from_env),
 		cmocka_unit_test(test_write_epoch_sync),
+		cmocka_unit_test(test_out_of_memory),
 	};
 	const struct CMUnitTest concurrency[] = {
 		cmocka_unit_test(test_16_threads_exact_lookups),
