@@ -161,7 +161,9 @@ CLAIMS_API void claims_cache_free(claims_cache *cache);
  *        claims_cache_put() with the value read from the database.  Take it
  *        (miss) before the read transaction starts.
  * @return CLAIMS_OK (hit); CLAIMS_ENOTFOUND (miss); CLAIMS_EINVAL (NULL cache,
- *         key or value_out; nothing counted); CLAIMS_ENOMEM (nothing counted).
+ *         key or value_out; nothing counted); CLAIMS_ENOMEM (no copy could be
+ *         made of a hit, which was counted; or no room for a new prefix,
+ *         nothing counted).
  */
 CLAIMS_API CLAIMS_WARN_UNUSED int claims_cache_get(char **value_out, size_t *len_out,
 						   claims_cache_gen *gen_out, claims_cache *cache,
