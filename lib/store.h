@@ -90,6 +90,13 @@ int claims__store_remit_put(claims_db *db, const struct claims__remit_rec *r, in
 int claims__store_plb_put(claims_db *db, const struct claims__plb_rec *p, int64_t payer_id,
 			  int64_t ingest_file_id, bool *created);
 
+/* ---- store_meta.c: the write epoch (cache.md §7) */
+
+/* meta.write_epoch, 0 when the row is missing. */
+int claims__store_meta_write_epoch(claims_db *db, int64_t *out);
+/* Increment meta.write_epoch (inside the caller's write transaction). */
+int claims__store_meta_bump_write_epoch(claims_db *db);
+
 /* ---- shared helpers (store_util.c) */
 int claims__bind_text(sqlite3_stmt *s, int i, const char *v);
 int claims__bind_money(sqlite3_stmt *s, int i, struct claims__money m);

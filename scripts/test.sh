@@ -1,9 +1,11 @@
 #!/bin/sh
 # Install the dependencies, build, and run the whole test suite in two
 # configurations: debug with -Werror (build/) and ASan + UBSan with
-# halt-on-error (build-san/).  The last line is
+# halt-on-error (build-san/); then the 'concurrency' suite alone under
+# ThreadSanitizer (build-tsan/, only the targets that suite needs).  The last
+# line is
 #   tests: N passed, N failed, N skipped
-# counted from both runs' meson testlog.json.  Exit status 0 only when
+# counted from every run's meson testlog.json.  Exit status 0 only when
 # everything passed.
 set -u
 cd "$(dirname "$0")/.."
@@ -37,8 +39,19 @@ else
 	status=1
 fi
 
+# ThreadSanitizer: build only what the concurrency suite runs (the apps are
+# not configured), then run it without meson's full rebuild.
+if setup build-tsan --buildtype=debug -Db_sanitize=thread -Dapps=disabled &&
+	ninja -C build-tsan tests/unit/test_cache; then
+	meson test -C build-tsan --no-rebuild --setup=sanitize --suite concurrency \
+		--print-errorlogs --num-processes 2 || status=1
+else
+	echo "build-tsan/ failed to configure or compile"
+	status=1
+fi
+
 logs=""
-for d in build build-san; do
+for d in build build-san build-tsan; do
 	[ -f "$d/meson-logs/testlog.json" ] && logs="$logs $d/meson-logs/testlog.json"
 	[ -f "$d/meson-logs/testlog-sanitize.json" ] && logs="$logs $d/meson-logs/testlog-sanitize.json"
 done

@@ -16,7 +16,8 @@
  *   copied before the call returns, except long-lived dependencies passed in
  *   options, which must outlive the handles using them.
  *
- * Threads.  A claims_db belongs to one thread at a time.  claims_strerror(),
+ * Threads.  A claims_db belongs to one thread at a time; a claims_cache is
+ *   shared by all threads and locked inside.  claims_strerror(),
  *   claims_version() and the migration list are thread-safe.
  *
  * Money is int64_t cents; dates are "YYYY-MM-DD" text; timestamps are UTC
@@ -30,6 +31,7 @@
 #include "db.h"
 #include "x12.h"
 #include "ingest.h"
+#include "cache.h"
 
 CLAIMS_BEGIN_DECLS
 
