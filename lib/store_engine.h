@@ -1,0 +1,116 @@
+/*
+ * libclaims internal: the engine's store (lib/store_episodes.c,
+ * lib/store_risk.c, lib/store_patterns.c).  Every SQL statement of linking,
+ * risk scoring and pattern learning is here; the logic is in lib/engine/.
+ */
+#ifndef CLAIMS_STORE_ENGINE_H
+#define CLAIMS_STORE_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "claims/engine.h"
+#include "internal.h"
+
+/* A growable list of ids. */
+struct claims__ids {
+	int64_t *v;
+	size_t n, cap;
+};
+int claims__ids_push(struct claims__ids *ids, int64_t id);
+void claims__ids_sort_unique(struct claims__ids *ids);
+void claims__ids_free(struct claims__ids *ids);
+
+/* Column text copied (NULL for SQL NULL); claims__free it. */
+char *claims__col_strdup(sqlite3_stmt *s, int col);
+/* Column text into a fixed buffer ("" for NULL). */
+void claims__col_copy(sqlite3_stmt *s, int col, char *buf, size_t size);
+
+/* ================================================================ store_episodes.c */
+
+/* A remittance as linking sees it. */
+struct claims__link_remit {
+	int64_t id, payer_id, ingest_file_id;
+	char *claim_control_number, *pcn_key, *patient_key, *member_id, *status_code;
+	char *service_from, *service_to, *payee_npi, *check_number, *payer_icn, *payment_date;
+	char status[12];
+	bool has_charge, has_payment;
+	int64_t charge_cents, payment_cents;
+	int64_t episode_id; /* its existing episode, 0 = none */
+};
+void claims__link_remit_clear(struct claims__link_remit *r);
+/* *found false when there is no such remittance. */
+int claims__store_link_remit_load(claims_db *db, int64_t id, struct claims__link_remit *r,
+				  bool *found);
+
+/* A claim as linking sees it. */
+struct claims__link_claim {
+	int64_t id, payer_id;
+	bool has_charge;
+	int64_t charge_cents;
+	char from[11], to[11]; /* "" = null */
+	char *billing_npi, *pcn_key, *member_id;
+};
+struct claims__link_claims {
+	struct claims__link_claim *v;
+	size_t n, cap;
+};
+void claims__link_claims_free(struct claims__link_claims *c);
+
+enum claims__link_query {
+	CLAIMS__LINK_BY_PCN,        /* pcn_key = key */
+	CLAIMS__LINK_BY_PCN_PREFIX, /* pcn_key longer than key and starting with it */
+	CLAIMS__LINK_BY_PATIENT,    /* patient_key = key */
+};
+/* Append the claims found (ids already present are skipped). */
+int claims__store_link_claims(claims_db *db, enum claims__link_query q, const char *key,
+			      struct claims__link_claims *out);
+
+/* Number of adjustments of a remittance and of its distinct denial
+ * reasons (group CO/OA/PI with a CARC whose is_denial = 1). */
+int claims__store_remit_adjustment_counts(claims_db *db, int64_t remit_id, int64_t *adjustments,
+					  int64_t *denials);
+
+struct claims__episode_new {
+	int64_t claim_id, remittance_id;
+	const char *status, *link_method;
+	bool has_payment;
+	int64_t payment_cents, denial_count, adjustment_count;
+};
+/* Insert an episode (linked_at = now); CLAIMS_EEXISTS when the remittance
+ * already has one. */
+int claims__store_episode_insert(claims_db *db, const struct claims__episode_new *e,
+				 int64_t *id_out);
+int claims__store_remit_set_status(claims_db *db, int64_t remit_id, const char *status);
+
+/* engine.md §1.4: the episode a reversal @p r (episode rev_ep of claim_id)
+ * reverses, 0 when none. */
+int claims__store_reversal_original(claims_db *db, int64_t claim_id, int64_t rev_ep,
+				    const struct claims__link_remit *r, int64_t *ep_out);
+/* An open reversal of claim_id that reverses the new payment @p o, 0 when none. */
+int claims__store_reversal_open(claims_db *db, int64_t claim_id, int64_t new_ep,
+				const struct claims__link_remit *o, int64_t *ep_out);
+int claims__store_episode_mark_reversed(claims_db *db, int64_t ep, int64_t by_ep);
+
+/* engine.md §1.6 */
+int claims__store_claim_recompute_status(claims_db *db, int64_t claim_id);
+int claims__store_claim_current_episode(claims_db *db, int64_t claim_id, int64_t *ep_out);
+int claims__store_claim_exists(claims_db *db, int64_t claim_id, bool *found);
+
+/* A parser_logs row about linking a remittance; details_json NULL = {}. */
+int claims__store_link_log(claims_db *db, const struct claims__link_remit *r, int64_t claim_id,
+			   const char *level, const char *code, const char *message,
+			   const char *details_json);
+
+int claims__store_episode_get(claims_db *db, int64_t id, claims_episode *ep, bool *found);
+int claims__store_episode_by_remit(claims_db *db, int64_t remit_id, claims_episode *ep,
+				   bool *found);
+int claims__store_episode_set_status(claims_db *db, int64_t id, const char *status);
+
+/* Remittances whose status is not processed, id ascending. */
+int claims__store_remits_unprocessed(claims_db *db, struct claims__ids *out);
+/* Remittances (pending, unmatched, ambiguous) whose pcn_key is the claim's. */
+int claims__store_remits_waiting_for_claim(claims_db *db, int64_t claim_id,
+					   struct claims__ids *out);
+
+#endif
