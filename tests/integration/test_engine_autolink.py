@@ -71,6 +71,64 @@ class AutoLink(TempDirTestCase):
         self.assertEqual(self.q('SELECT status FROM remittances'), [('pending',)])
         self.assertEqual(self.q('SELECT count(*) FROM claim_episodes'), [(0,)])
 
+    def cli(self, *args, rc=0):
+        r = run_cli('--db', self.db, *args)
+        self.assertEqual(r.returncode, rc, r.stderr + r.stdout)
+        return r
+
+    def test_cli_link_risk_patterns(self):
+        self.imp(g.file_837([({}, [g.claim('EL1', '100', [('99213', '100')]),
+                                   g.claim('EL2', '100', [('97530', '100')])])]))
+        self.imp(g.file_835([g.payment('EL1', '1', '100', '100', icn='ICN1'),
+                             g.payment('EL2', '1', '100', '0', icn='ICN2',
+                                       cas=[('CO', '50', '100')])], '100'), '--no-link')
+        out = json.loads(self.cli('--json', 'link', '1').stdout)
+        self.assertEqual(out['outcome'], 'linked')
+        self.assertEqual(out['episode']['link_method'], 'control_number')
+        self.assertEqual(out['episode']['payment_amount'], 100.0)
+        out = json.loads(self.cli('--json', 'link', '--all').stdout)
+        self.assertEqual(out, {'remittances': 1, 'linked': 1, 'already_linked': 0,
+                               'ambiguous': 0, 'unmatched': 0})
+        self.assertIn('already linked', self.cli('link', '1').stdout)
+        r = self.cli('link', '--claim', '2', '--remit', '1', rc=3)
+        self.assertEqual(r.stderr.strip(), 'claims: link: remittance 1 is linked to claim 1')
+        self.cli('link', '99', rc=4)
+        self.cli('link', rc=2)
+
+        out = json.loads(self.cli('--json', 'risk', 'show', '1').stdout)
+        self.assertEqual(out, {'claim_id': 1, 'message': 'Risk score not yet calculated'})
+        out = json.loads(self.cli('--json', 'risk', 'calculate', '1').stdout)
+        self.assertEqual(out['status'], 'calculated')
+        self.assertEqual(sorted(out['component_scores']),
+                         ['coding_risk', 'documentation_risk', 'historical_risk',
+                          'pattern_risk', 'payer_risk'])
+        r = self.cli('--json', 'risk', 'show', '1')
+        self.assertIn('"overall_score":', r.stdout)
+        out = json.loads(r.stdout)
+        self.assertEqual(out['model_version'], 'rules-1')
+        self.assertEqual(out['claim_version'], 1)
+        self.cli('risk', 'calculate', '7', rc=4)
+        r = run_cli('--db', self.db, 'risk', 'calculate', '1',
+                    env={'RISK_WEIGHT_PAYER': '0', 'RISK_WEIGHT_CODING': '0',
+                         'RISK_WEIGHT_DOC': '0', 'RISK_WEIGHT_HISTORICAL': '0',
+                         'RISK_WEIGHT_PATTERN': '0'})
+        self.assertEqual(r.returncode, 78)
+
+        out = json.loads(self.cli('--json', 'patterns', 'detect', '--payer', '1',
+                                  '--days', '365').stdout)
+        self.assertEqual(out['payer_id'], 1)
+        self.assertEqual(out['patterns_detected'], 0)  # payment dates are in 2024
+        out = json.loads(self.cli('--json', 'patterns', 'detect', '--all').stdout)
+        self.assertEqual(out['payers_processed'], 1)
+        self.assertEqual(out['patterns_by_payer'], {'1': 0})
+        out = json.loads(self.cli('--json', 'patterns', 'list', '--payer', '1').stdout)
+        self.assertEqual(out['patterns'], [])
+        out = json.loads(self.cli('--json', 'patterns', 'analyze', '2').stdout)
+        self.assertEqual(out, {'claim_id': 2, 'payer_id': 1, 'matching_patterns_count': 0,
+                               'matching_patterns': []})
+        self.cli('patterns', 'detect', '--payer', '1', '--days', '0', rc=3)
+        self.cli('patterns', 'list', '--payer', '9', rc=4)
+
 
 if __name__ == '__main__':
     unittest.main()
