@@ -161,21 +161,19 @@ cmd_link(struct cli *cli, int argc, char **argv)
 			rc = emit(cli, render_link_result(r));
 		} else {
 			rc = CLI_OK;
-			if (cli->quiet)
-				;
-			else if (r->outcome == CLAIMS_LINK_LINKED ||
-				 r->outcome == CLAIMS_LINK_ALREADY_LINKED)
+			if (!cli->quiet && (r->outcome == CLAIMS_LINK_LINKED ||
+				 r->outcome == CLAIMS_LINK_ALREADY_LINKED))
 				printf("Remittance %" PRId64 ": %s to claim %" PRId64 " (episode %" PRId64
 				       ", %s)\n",
 				       r->remittance_id,
 				       r->outcome == CLAIMS_LINK_LINKED ? "linked" : "already linked",
 				       r->episode.claim_id, r->episode.id, r->episode.link_method);
-			else if (r->outcome == CLAIMS_LINK_AMBIGUOUS) {
+			else if (!cli->quiet && r->outcome == CLAIMS_LINK_AMBIGUOUS) {
 				printf("Remittance %" PRId64 ": ambiguous, candidate claims", r->remittance_id);
 				for (size_t i = 0; i < r->n_candidates; i++)
 					printf("%s %" PRId64, i ? "," : "", r->candidates[i]);
 				printf("\n");
-			} else
+			} else if (!cli->quiet)
 				printf("Remittance %" PRId64 ": no matching claim\n", r->remittance_id);
 		}
 		claims_link_result_free(r);
