@@ -215,7 +215,7 @@ cmd_risk(struct cli *cli, int argc, char **argv)
 	if (cli->json && !show && argc != 3)
 		return cli_error(cli, CLI_USAGE, "--json takes one CLAIM_ID");
 	for (int i = 2; i < argc; i++) {
-		int64_t id;
+		int64_t id = 0;
 
 		if (!parse_id(argv[i], &id))
 			return cli_error(cli, CLI_USAGE, "CLAIM_ID must be an integer >= 1");
@@ -228,7 +228,7 @@ cmd_risk(struct cli *cli, int argc, char **argv)
 		return rc;
 	for (int i = 2; i < argc; i++) {
 		claims_risk_score *s = NULL;
-		int64_t id;
+		int64_t id = 0;
 
 		(void)parse_id(argv[i], &id);
 		rc = show ? claims_risk_latest(&s, db, id) : claims_risk_calculate(&s, db, id, &cfg);
