@@ -40,5 +40,8 @@ int cli_open_db(const struct cli *cli, claims_migrate_mode mode, claims_db **out
 int cmd_init(struct cli *cli, int argc, char **argv);
 int cmd_migrate(struct cli *cli, int argc, char **argv);
 int cmd_import(struct cli *cli, int argc, char **argv);
+int cmd_link(struct cli *cli, int argc, char **argv);
+int cmd_risk(struct cli *cli, int argc, char **argv);
+int cmd_patterns(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -165,7 +165,7 @@ cmd_import(struct cli *cli, int argc, char **argv)
 			break;
 		case 's': strict = true; break;
 		case 'p': opts.practice_id = optarg; break;
-		case 'n': break; /* linking runs with the engine; nothing to skip yet */
+		case 'n': opts.no_link = true; break;
 		case 'h':
 			printf("Usage: claims import FILE... [--type auto|837|835] [--strict] "
 			       "[--practice PRACTICE_ID] [--no-link]\n");

@@ -32,6 +32,7 @@
 #include "x12.h"
 #include "ingest.h"
 #include "cache.h"
+#include "engine.h"
 
 CLAIMS_BEGIN_DECLS
 

@@ -82,10 +82,16 @@ typedef struct claims_ingest_options {
 	/** Optional progress callback and payload.  Default NULL. */
 	claims_ingest_progress_cb progress_cb;
 	void *progress_payload;
+	/** Skip the automatic linking after each stored transaction set
+	 *  (engine.md §1.1; claims import --no-link).  Default false. */
+	bool no_link;
+	/** Engine settings for that linking (see claims/engine.h), or NULL
+	 *  (default) for the defaults.  Must outlive the call. */
+	const struct claims_engine_config *engine;
 } claims_ingest_options;
 
 #define CLAIMS_INGEST_OPTIONS_INIT \
-	{ CLAIMS_INGEST_OPTIONS_VERSION, CLAIMS_X12_TOLERANT, CLAIMS_INGEST_ANY, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL }
+	{ CLAIMS_INGEST_OPTIONS_VERSION, CLAIMS_X12_TOLERANT, CLAIMS_INGEST_ANY, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL, false, NULL }
 
 /** One stored issue (spec/x12.md §4), owned by its result. */
 typedef struct claims_ingest_issue {

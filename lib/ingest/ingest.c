@@ -41,6 +41,7 @@
 #include "x12/codes.h"
 #include "x12/values.h"
 #include "arena.h"
+#include "engine/engine_internal.h"
 #include "map835.h"
 #include "map837.h"
 
@@ -97,7 +98,53 @@ struct ingest {
 	/* issues waiting for parser_logs (current set, or file level) */
 	struct pending_issue *pending;
 	size_t n_pending, cap_pending;
+
+	/* the current set's claims or new remittances, linked after its COMMIT */
+	int64_t *link_ids;
+	size_t n_link_ids, cap_link_ids;
 };
+
+/* Remember a stored claim or new remittance of the set for linking. */
+static int
+link_later(struct ingest *ing, int64_t id)
+{
+	if (ing->opts->no_link)
+		return CLAIMS_OK;
+	if (ing->n_link_ids == ing->cap_link_ids) {
+		size_t cap = ing->cap_link_ids ? ing->cap_link_ids * 2 : 64;
+		int64_t *v = claims__realloc(ing->link_ids, cap * sizeof(*v));
+
+		if (!v) {
+			ing->store_rc = claims__set_error(ing->db, CLAIMS_ENOMEM, "out of memory");
+			return ing->store_rc;
+		}
+		ing->link_ids = v;
+		ing->cap_link_ids = cap;
+	}
+	ing->link_ids[ing->n_link_ids++] = id;
+	return CLAIMS_OK;
+}
+
+/* Linking after a committed set (engine.md §1.1), in its own transactions.
+ * A failure leaves the remittances waiting for "claims link --all"; the
+ * file stays ingested. */
+static void
+link_set(struct ingest *ing)
+{
+	int64_t linked = 0;
+	int rc;
+
+	if (ing->n_link_ids == 0)
+		return;
+	rc = claims__engine_link_after_set(ing->db, ing->set_type == CLAIMS_X12_TYPE_835,
+					   ing->link_ids, ing->n_link_ids, ing->opts->engine,
+					   &linked);
+	ing->counts.episodes_linked += linked;
+	if (rc < 0)
+		claims__log(ing->db, CLAIMS_LOG_WARNING, "linking after %s stopped: %s",
+			    ing->filename, claims_db_errmsg(ing->db));
+	ing->n_link_ids = 0;
+}
 
 /* ------------------------------------------------------------ issues */
 
@@ -345,7 +392,7 @@ on_claim(const struct claims__claim_rec *c, void *payload)
 	case CLAIMS__CLAIM_UNCHANGED: ing->set_counts.claims_unchanged++; break;
 	}
 	attach_issues(ing, &c->issues, id, 0, c->claim_control_number);
-	return CLAIMS_OK;
+	return link_later(ing, id);
 }
 
 static int
@@ -391,7 +438,7 @@ on_remit(const struct claims__remit_rec *r, void *payload)
 	else
 		ing->set_counts.remittances_unchanged++;
 	attach_issues(ing, &r->issues, 0, id, r->claim_control_number);
-	return CLAIMS_OK;
+	return created ? link_later(ing, id) : CLAIMS_OK;
 }
 
 static int
@@ -422,6 +469,7 @@ begin_set(struct ingest *ing)
 	ing->payer_header = NULL;
 	ing->payer_db_id = 0;
 	memset(&ing->set_counts, 0, sizeof(ing->set_counts));
+	ing->n_link_ids = 0;
 	if (ing->pass == 1)
 		return CLAIMS_OK;
 	rc = claims__exec(ing->db, "BEGIN IMMEDIATE");
@@ -495,6 +543,8 @@ end_set(struct ingest *ing, bool completed)
 			ing->counts.remittances_unchanged += sc->remittances_unchanged;
 		}
 		ing->in_txn = false;
+		if (rc == CLAIMS_OK)
+			link_set(ing);
 		return rc;
 	}
 	/* Not closed by its SE: nothing of it stays, but its issues do, no
@@ -995,6 +1045,7 @@ ingest_source(claims_ingest_result **out, claims_db *db, struct source *src,
 	rc = ingest_run(&ing);
 	clear_pending(&ing);
 	claims__free(ing.pending);
+	claims__free(ing.link_ids);
 	if (rc < 0) {
 		claims_ingest_result_free(r);
 		return rc;

@@ -1,0 +1,288 @@
+/*
+ * JSON rendering of the engine's results (spec/api.md §2).  Numbers typed
+ * num2 / num4 are written with exactly 2 / 4 decimals, as raw number text.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cjson/cJSON.h>
+
+#include "render_engine.h"
+
+static cJSON *
+fixed(double v, int places)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%.*f", places, v);
+	return cJSON_CreateRaw(buf);
+}
+
+static cJSON *
+cents(int64_t c)
+{
+	char buf[32];
+	int64_t a = c < 0 ? -c : c;
+
+	snprintf(buf, sizeof(buf), "%s%" PRId64 ".%02" PRId64, c < 0 ? "-" : "", a / 100, a % 100);
+	return cJSON_CreateRaw(buf);
+}
+
+static cJSON *
+int_or_null(int64_t v)
+{
+	return v ? cJSON_CreateNumber((double)v) : cJSON_CreateNull();
+}
+
+static cJSON *
+str_or_null(const char *s)
+{
+	return s && *s ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+static char *
+finish(cJSON *o)
+{
+	char *out = o ? cJSON_PrintUnformatted(o) : NULL;
+
+	cJSON_Delete(o);
+	return out;
+}
+
+static cJSON *
+string_array(char *const *v, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; a && i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+	return a;
+}
+
+static cJSON *
+components(const claims_risk_score *s)
+{
+	cJSON *c = cJSON_CreateObject();
+
+	cJSON_AddItemToObject(c, "coding_risk", fixed(s->coding_risk, 2));
+	cJSON_AddItemToObject(c, "documentation_risk", fixed(s->documentation_risk, 2));
+	cJSON_AddItemToObject(c, "payer_risk", fixed(s->payer_risk, 2));
+	cJSON_AddItemToObject(c, "historical_risk", fixed(s->historical_risk, 2));
+	cJSON_AddItemToObject(c, "pattern_risk", fixed(s->pattern_risk, 2));
+	return c;
+}
+
+char *
+render_risk_score(const claims_risk_score *s)
+{
+	cJSON *o = cJSON_CreateObject(), *factors = cJSON_CreateArray();
+
+	cJSON_AddNumberToObject(o, "claim_id", (double)s->claim_id);
+	cJSON_AddItemToObject(o, "overall_score", fixed(s->overall_score, 2));
+	cJSON_AddStringToObject(o, "risk_level", s->risk_level);
+	cJSON_AddItemToObject(o, "component_scores", components(s));
+	for (size_t i = 0; i < s->n_factors; i++) {
+		const claims_risk_factor *f = &s->factors[i];
+		cJSON *x = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(x, "type", f->type);
+		cJSON_AddStringToObject(x, "code", f->code);
+		cJSON_AddStringToObject(x, "severity", f->severity);
+		cJSON_AddStringToObject(x, "message", f->message);
+		cJSON_AddItemToObject(x, "points", fixed(f->points, 2));
+		if (f->pattern_id) {
+			cJSON_AddNumberToObject(x, "pattern_id", (double)f->pattern_id);
+			cJSON_AddItemToObject(x, "denial_reason_code",
+					      str_or_null(f->denial_reason_code));
+			cJSON_AddItemToObject(x, "match_score", fixed(f->match_score, 4));
+			cJSON_AddItemToObject(x, "confidence", fixed(f->confidence, 4));
+		}
+		cJSON_AddItemToArray(factors, x);
+	}
+	cJSON_AddItemToObject(o, "risk_factors", factors);
+	cJSON_AddItemToObject(o, "recommendations",
+			      string_array(s->recommendations, s->n_recommendations));
+	cJSON_AddStringToObject(o, "model_version", s->model_version);
+	cJSON_AddNumberToObject(o, "claim_version", (double)s->claim_version);
+	cJSON_AddStringToObject(o, "calculated_at", s->calculated_at);
+	return finish(o);
+}
+
+char *
+render_risk_calculated(const claims_risk_score *s)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "claim_id", (double)s->claim_id);
+	cJSON_AddItemToObject(o, "overall_score", fixed(s->overall_score, 2));
+	cJSON_AddStringToObject(o, "risk_level", s->risk_level);
+	cJSON_AddStringToObject(o, "status", "calculated");
+	cJSON_AddItemToObject(o, "component_scores", components(s));
+	cJSON_AddStringToObject(o, "calculated_at", s->calculated_at);
+	return finish(o);
+}
+
+char *
+render_risk_none(int64_t claim_id)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "claim_id", (double)claim_id);
+	cJSON_AddStringToObject(o, "message", "Risk score not yet calculated");
+	return finish(o);
+}
+
+static cJSON *
+conditions(const claims_pattern_conditions *c)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddItemToObject(o, "procedure_codes",
+			      string_array(c->procedure_codes, c->n_procedure_codes));
+	cJSON_AddItemToObject(o, "principal_diagnoses",
+			      string_array(c->principal_diagnoses, c->n_principal_diagnoses));
+	cJSON_AddItemToObject(o, "facility_types",
+			      string_array(c->facility_types, c->n_facility_types));
+	cJSON_AddItemToObject(o, "charge_amount_min",
+			      c->has_charge_range ? cents(c->charge_min_cents) : cJSON_CreateNull());
+	cJSON_AddItemToObject(o, "charge_amount_max",
+			      c->has_charge_range ? cents(c->charge_max_cents) : cJSON_CreateNull());
+	return o;
+}
+
+static cJSON *
+pattern(const claims_pattern *p)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "id", (double)p->id);
+	cJSON_AddStringToObject(o, "pattern_type", p->pattern_type);
+	cJSON_AddStringToObject(o, "pattern_description", p->pattern_description);
+	cJSON_AddStringToObject(o, "denial_reason_code", p->denial_reason_code);
+	cJSON_AddNumberToObject(o, "occurrence_count", (double)p->occurrence_count);
+	cJSON_AddNumberToObject(o, "adjudicated_count", (double)p->adjudicated_count);
+	cJSON_AddItemToObject(o, "frequency", fixed(p->frequency, 4));
+	cJSON_AddItemToObject(o, "confidence_score", fixed(p->confidence_score, 4));
+	cJSON_AddItemToObject(o, "conditions", conditions(&p->conditions));
+	cJSON_AddStringToObject(o, "first_seen", p->first_seen);
+	cJSON_AddStringToObject(o, "last_seen", p->last_seen);
+	return o;
+}
+
+char *
+render_pattern_list(const claims_pattern_list *l, bool detected)
+{
+	cJSON *o = cJSON_CreateObject(), *a = cJSON_CreateArray();
+
+	cJSON_AddNumberToObject(o, "payer_id", (double)l->payer_id);
+	cJSON_AddItemToObject(o, "payer_name", str_or_null(l->payer_name));
+	if (detected)
+		cJSON_AddNumberToObject(o, "patterns_detected", (double)l->count);
+	for (size_t i = 0; i < l->count; i++)
+		cJSON_AddItemToArray(a, pattern(&l->items[i]));
+	cJSON_AddItemToObject(o, "patterns", a);
+	return finish(o);
+}
+
+char *
+render_pattern_detect_all(const claims_pattern_detect_summary *s)
+{
+	cJSON *o = cJSON_CreateObject(), *by = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "payers_processed", (double)s->n_payers);
+	cJSON_AddNumberToObject(o, "total_patterns", (double)s->total_patterns);
+	for (size_t i = 0; i < s->n_payers; i++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "%" PRId64, s->payer_ids[i]);
+		cJSON_AddNumberToObject(by, key, (double)s->pattern_counts[i]);
+	}
+	cJSON_AddItemToObject(o, "patterns_by_payer", by);
+	return finish(o);
+}
+
+char *
+render_pattern_analysis(const claims_pattern_analysis *a)
+{
+	cJSON *o = cJSON_CreateObject(), *arr = cJSON_CreateArray();
+
+	cJSON_AddNumberToObject(o, "claim_id", (double)a->claim_id);
+	cJSON_AddItemToObject(o, "payer_id", int_or_null(a->payer_id));
+	cJSON_AddNumberToObject(o, "matching_patterns_count", (double)a->count);
+	for (size_t i = 0; i < a->count; i++) {
+		const claims_pattern_match *m = &a->matches[i];
+		cJSON *x = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(x, "pattern_id", (double)m->pattern.id);
+		cJSON_AddStringToObject(x, "pattern_type", m->pattern.pattern_type);
+		cJSON_AddStringToObject(x, "pattern_description", m->pattern.pattern_description);
+		cJSON_AddStringToObject(x, "denial_reason_code", m->pattern.denial_reason_code);
+		cJSON_AddItemToObject(x, "match_score", fixed(m->match_score, 4));
+		cJSON_AddItemToObject(x, "confidence_score", fixed(m->pattern.confidence_score, 4));
+		cJSON_AddItemToObject(x, "frequency", fixed(m->pattern.frequency, 4));
+		cJSON_AddItemToObject(x, "conditions", conditions(&m->pattern.conditions));
+		cJSON_AddItemToObject(x, "pattern_risk", fixed(m->pattern_risk, 2));
+		cJSON_AddItemToArray(arr, x);
+	}
+	cJSON_AddItemToObject(o, "matching_patterns", arr);
+	return finish(o);
+}
+
+static cJSON *
+episode(const claims_episode *e)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "id", (double)e->id);
+	cJSON_AddNumberToObject(o, "claim_id", (double)e->claim_id);
+	cJSON_AddNumberToObject(o, "remittance_id", (double)e->remittance_id);
+	cJSON_AddStringToObject(o, "status", e->status);
+	cJSON_AddItemToObject(o, "payment_amount",
+			      e->has_payment ? cents(e->payment_amount_cents) : cJSON_CreateNull());
+	cJSON_AddNumberToObject(o, "denial_count", (double)e->denial_count);
+	cJSON_AddNumberToObject(o, "adjustment_count", (double)e->adjustment_count);
+	cJSON_AddStringToObject(o, "link_method", e->link_method);
+	cJSON_AddItemToObject(o, "reversed_by_episode_id", int_or_null(e->reversed_by_episode_id));
+	cJSON_AddItemToObject(o, "linked_at", str_or_null(e->linked_at));
+	cJSON_AddStringToObject(o, "created_at", e->created_at);
+	cJSON_AddStringToObject(o, "updated_at", e->updated_at);
+	return o;
+}
+
+char *
+render_episode(const claims_episode *e)
+{
+	return finish(episode(e));
+}
+
+char *
+render_link_result(const claims_link_result *r)
+{
+	cJSON *o = cJSON_CreateObject(), *c = cJSON_CreateArray();
+	bool has_episode = r->outcome == CLAIMS_LINK_LINKED ||
+			   r->outcome == CLAIMS_LINK_ALREADY_LINKED;
+
+	cJSON_AddNumberToObject(o, "remittance_id", (double)r->remittance_id);
+	cJSON_AddStringToObject(o, "outcome", claims_link_outcome_to_str(r->outcome));
+	cJSON_AddItemToObject(o, "episode", has_episode ? episode(&r->episode) : cJSON_CreateNull());
+	for (size_t i = 0; i < r->n_candidates; i++)
+		cJSON_AddItemToArray(c, cJSON_CreateNumber((double)r->candidates[i]));
+	cJSON_AddItemToObject(o, "candidates", c);
+	return finish(o);
+}
+
+char *
+render_link_summary(const claims_link_summary *s)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "remittances", (double)s->remittances);
+	cJSON_AddNumberToObject(o, "linked", (double)s->linked);
+	cJSON_AddNumberToObject(o, "already_linked", (double)s->already_linked);
+	cJSON_AddNumberToObject(o, "ambiguous", (double)s->ambiguous);
+	cJSON_AddNumberToObject(o, "unmatched", (double)s->unmatched);
+	return finish(o);
+}
