@@ -73,6 +73,11 @@ void claims__stmt_done(sqlite3_stmt *stmt);
 /* Run one or more statements without results. */
 int claims__exec(claims_db *db, const char *sql);
 
+/* Commit the open write transaction; first increments meta.write_epoch when
+ * the handle was opened with bump_write_epoch (spec/cache.md §7).  Every
+ * library write transaction ends here. */
+int claims__commit(claims_db *db);
+
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ" into buf (at least 21 bytes). */
 void claims__now_ts(char buf[static 21]);
 

@@ -76,3 +76,15 @@ claims_db_write_epoch_bump(claims_db *db)
 		claims__clear_error(db);
 	return rc;
 }
+
+int
+claims__commit(claims_db *db)
+{
+	if (db->opts.bump_write_epoch) {
+		int rc = claims__store_meta_bump_write_epoch(db);
+
+		if (rc < 0)
+			return rc;
+	}
+	return claims__exec(db, "COMMIT");
+}

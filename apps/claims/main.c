@@ -90,6 +90,8 @@ cli_open_db(const struct cli *cli, claims_migrate_mode mode, claims_db **out)
 
 	opts.migrate = mode;
 	opts.errbuf = errbuf;
+	/* A running claimsd drops its cached answers after our writes. */
+	opts.bump_write_epoch = true;
 	rc = claims_db_open(out, cli->db_path, &opts);
 	if (rc < 0)
 		return cli_error(cli, rc == CLAIMS_ENOMEM ? CLI_INTERNAL : CLI_DB, "%s: %s",

@@ -59,10 +59,17 @@ typedef struct claims_db_options {
 	 *  reason when claims_db_open() fails (there is no handle to ask then).
 	 *  Default NULL. */
 	char *errbuf;
+	/** Increment meta.write_epoch in every write transaction the library
+	 *  commits on this handle, so that a running claimsd notices writes
+	 *  made by another process and drops its cached answers (spec/cache.md
+	 *  §7).  Set by processes that do not share the server's cache (the
+	 *  CLI); claimsd leaves it off and invalidates precisely instead.
+	 *  Default false. */
+	bool bump_write_epoch;
 } claims_db_options;
 
 #define CLAIMS_DB_OPTIONS_INIT \
-	{ CLAIMS_DB_OPTIONS_VERSION, CLAIMS_MIGRATE_AUTO, true, 5000, NULL, NULL, NULL }
+	{ CLAIMS_DB_OPTIONS_VERSION, CLAIMS_MIGRATE_AUTO, true, 5000, NULL, NULL, NULL, false }
 
 /**
  * Open (and by default create and migrate) a database file.

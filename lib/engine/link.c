@@ -380,7 +380,7 @@ link_txn(claims_db *db, int64_t remit_id, const claims_engine_config *cfg, claim
 		return rc;
 	rc = link_one(db, remit_id, cfg, res);
 	if (rc == CLAIMS_OK)
-		rc = claims__exec(db, "COMMIT");
+		rc = claims__commit(db);
 	if (rc < 0) {
 		char msg[CLAIMS_ERRBUF_SIZE];
 
@@ -582,7 +582,7 @@ claims_episode_link(claims_episode **out, bool *created, claims_db *db, int64_t 
 	}
 	if (rc < 0)
 		goto rollback;
-	rc = claims__exec(db, "COMMIT");
+	rc = claims__commit(db);
 	if (rc < 0)
 		goto rollback;
 	claims__link_remit_clear(&r);
@@ -678,7 +678,7 @@ claims_episode_set_status(claims_episode **out, claims_db *db, int64_t episode_i
 	if (rc == CLAIMS_OK)
 		rc = claims__store_claim_recompute_status(db, ep.claim_id);
 	if (rc == CLAIMS_OK)
-		rc = claims__exec(db, "COMMIT");
+		rc = claims__commit(db);
 	if (rc < 0) {
 		char msg[CLAIMS_ERRBUF_SIZE];
 

@@ -352,7 +352,7 @@ detect_txn(claims_db *db, int64_t payer_id, int days_back, const claims_engine_c
 		return rc;
 	rc = detect_payer(db, payer_id, days_back, cfg, count);
 	if (rc == CLAIMS_OK)
-		rc = claims__exec(db, "COMMIT");
+		rc = claims__commit(db);
 	if (rc < 0) {
 		char msg[CLAIMS_ERRBUF_SIZE];
 

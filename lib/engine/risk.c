@@ -726,7 +726,7 @@ claims_risk_calculate(claims_risk_score **out, claims_db *db, int64_t claim_id,
 	if (rc == CLAIMS_OK) {
 		rc = calculate(db, claim_id, &c, s);
 		if (rc == CLAIMS_OK)
-			rc = claims__exec(db, "COMMIT");
+			rc = claims__commit(db);
 		if (rc < 0) {
 			char msg[CLAIMS_ERRBUF_SIZE];
 

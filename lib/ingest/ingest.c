@@ -529,7 +529,7 @@ end_set(struct ingest *ing, bool completed)
 	if (completed) {
 		rc = flush_pending(ing);
 		if (rc == CLAIMS_OK)
-			rc = claims__exec(ing->db, "COMMIT");
+			rc = claims__commit(ing->db);
 		if (rc < 0) {
 			(void)claims__exec(ing->db, "ROLLBACK");
 		} else {
@@ -576,7 +576,7 @@ dispatch(struct ingest *ing, const claims_x12_event *ev)
 			if (rc == CLAIMS_OK)
 				rc = flush_pending(ing);
 			if (rc == CLAIMS_OK)
-				rc = claims__exec(ing->db, "COMMIT");
+				rc = claims__commit(ing->db);
 			if (rc < 0)
 				return rc;
 		}
@@ -837,7 +837,7 @@ finish_file(struct ingest *ing, const char *status, const char *error_code,
 					       ing->result->detected_type, counts,
 					       ing->result->issues_total, error_code, error_message);
 	if (rc == CLAIMS_OK)
-		rc = claims__exec(ing->db, "COMMIT");
+		rc = claims__commit(ing->db);
 	else
 		(void)claims__exec(ing->db, "ROLLBACK");
 	claims__free(counts);
@@ -888,7 +888,7 @@ record_file(struct ingest *ing, const char *sha, bool *duplicate)
 		snprintf(r->detected_type, sizeof(r->detected_type), "%s", row.detected_type);
 		counts_from_json(&r->counts, row.counts_json);
 		claims__free(row.counts_json);
-		return claims__exec(ing->db, "COMMIT");
+		return claims__commit(ing->db);
 	}
 	if (found) {
 		claims__free(row.counts_json);
@@ -909,7 +909,7 @@ record_file(struct ingest *ing, const char *sha, bool *duplicate)
 	}
 	if (rc < 0)
 		goto fail;
-	return claims__exec(ing->db, "COMMIT");
+	return claims__commit(ing->db);
 fail:
 	(void)claims__exec(ing->db, "ROLLBACK");
 	return rc;

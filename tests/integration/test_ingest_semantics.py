@@ -185,6 +185,16 @@ class Semantics(TempDirTestCase):
                          ('stdin', len(data)))
         self.assertEqual(self.stored_bytes(1), data)
 
+    def test_cli_writes_bump_the_write_epoch(self):
+        epoch = lambda: int(self.q("SELECT value FROM meta WHERE key = 'write_epoch'")[0][0])
+        self.imp(g.file_837([({}, [g.claim('E1', '10', [('99213', '10')])])]))
+        after_837 = epoch()
+        self.assertGreater(after_837, 0)
+        run_cli('--db', self.db, 'migrate', '--status')  # reads only
+        self.assertEqual(epoch(), after_837)
+        self.imp(g.file_835([g.payment('E1', '1', '10', '10')], '10'))
+        self.assertGreater(epoch(), after_837)
+
     def test_bytes_and_hash_kept(self):
         import hashlib
         data = g.file_837([({}, [g.claim('K1', '10', [('99213', '10')])])])
