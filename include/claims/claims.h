@@ -30,6 +30,7 @@
 #include "db.h"
 #include "x12.h"
 #include "ingest.h"
+#include "query.h"
 
 CLAIMS_BEGIN_DECLS
 
