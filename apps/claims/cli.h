@@ -40,5 +40,10 @@ int cli_open_db(const struct cli *cli, claims_migrate_mode mode, claims_db **out
 int cmd_init(struct cli *cli, int argc, char **argv);
 int cmd_migrate(struct cli *cli, int argc, char **argv);
 int cmd_import(struct cli *cli, int argc, char **argv);
+/* commands_query.c */
+int cmd_claims(struct cli *cli, int argc, char **argv);
+int cmd_remits(struct cli *cli, int argc, char **argv);
+int cmd_payers(struct cli *cli, int argc, char **argv);
+int cmd_logs(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -24,6 +24,10 @@ static const struct command commands[] = {
 	{ "migrate", cmd_migrate, "apply migrations: migrate [--to NAME|N] [--status]" },
 	{ "import", cmd_import,
 	  "ingest X12 files: import FILE... [--type auto|837|835] [--strict] [--practice ID]" },
+	{ "claims", cmd_claims, "claims list [filters] | show ID | unlinked" },
+	{ "remits", cmd_remits, "remittances: remits list [filters] | show ID" },
+	{ "payers", cmd_payers, "payers list | set-rules ID FILE|-" },
+	{ "logs", cmd_logs, "parser logs, newest first: logs [--file ID] [--level L]" },
 };
 
 static void
