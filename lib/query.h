@@ -90,6 +90,14 @@ int claims__run_list(claims_db *db, struct claims__arena *a, const struct claims
 int claims__run_count(claims_db *db, const char *sql, claims__bind_fn bind, const void *query,
 		      int64_t *out);
 
+/* The list routes' statements (for the query-plan tests). */
+extern struct claims__route_sql claims__claim_route;   /* status payer provider practice from to */
+extern struct claims__route_sql claims__remit_route;   /* status payer ccn from to */
+extern struct claims__route_sql claims__episode_route; /* claim remittance status */
+extern struct claims__route_sql claims__payer_route;   /* q */
+extern struct claims__route_sql claims__log_route;     /* file level issue claim remittance */
+extern const struct claims__sql_pair claims__unlinked_sql;
+
 /* A read transaction around several statements (a savepoint, so it nests). */
 int claims__read_begin(claims_db *db);
 void claims__read_end(claims_db *db);

@@ -37,7 +37,7 @@ static const struct claims__index_rule claim_rules[] = {
 	{ 1u << F_TO, "ix_claims_service_date" },
 };
 
-static struct claims__route_sql claim_sql = {
+struct claims__route_sql claims__claim_route = {
 	.select = "SELECT " SUMMARY_COLS " FROM claims AS c{IDX}",
 	.count_from = "SELECT count(*) FROM claims AS c{IDX}",
 	.order = " ORDER BY c.id LIMIT ?7 OFFSET ?8",
@@ -137,7 +137,7 @@ claims_claim_count(int64_t *out, claims_db *db, const claims_claim_query *q)
 
 	if (!out || !db || !q)
 		return CLAIMS_EINVAL;
-	sql = claims__route_sql_get(&claim_sql, claim_mask(q));
+	sql = claims__route_sql_get(&claims__claim_route, claim_mask(q));
 	if (!sql)
 		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
 	return claims__run_count(db, sql->count, bind_claim_query, q, out);
@@ -156,7 +156,7 @@ claims_claim_list_get(claims_claim_list **out, claims_db *db, const claims_claim
 		*out = NULL;
 	if (!out || !db || !q || !valid_page(&q->page))
 		return CLAIMS_EINVAL;
-	sql = claims__route_sql_get(&claim_sql, claim_mask(q));
+	sql = claims__route_sql_get(&claims__claim_route, claim_mask(q));
 	l = claims__model_new(sizeof(*l));
 	if (!sql || !l) {
 		claims__model_free(l);
@@ -193,7 +193,7 @@ bind_page(sqlite3_stmt *s, const void *query)
 	sqlite3_bind_int64(s, 8, p->skip);
 }
 
-static const struct claims__sql_pair unlinked_sql = {
+const struct claims__sql_pair claims__unlinked_sql = {
 	"SELECT " SUMMARY_COLS ", p.name FROM claims AS c LEFT JOIN payers AS p ON p.id = c.payer_id"
 	UNLINKED_WHERE " ORDER BY c.id LIMIT ?7 OFFSET ?8",
 	"SELECT count(*) FROM claims AS c" UNLINKED_WHERE,
@@ -206,7 +206,7 @@ claims_unlinked_count(int64_t *out, claims_db *db)
 
 	if (!out || !db)
 		return CLAIMS_EINVAL;
-	return claims__run_count(db, unlinked_sql.count, bind_page, &p, out);
+	return claims__run_count(db, claims__unlinked_sql.count, bind_page, &p, out);
 }
 
 int
@@ -224,7 +224,7 @@ claims_unlinked_list_get(claims_claim_list **out, claims_db *db, const claims_pa
 	l = claims__model_new(sizeof(*l));
 	if (!l)
 		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
-	rc = claims__run_list(db, claims__model_arena(l), &unlinked_sql, bind_page, page,
+	rc = claims__run_list(db, claims__model_arena(l), &claims__unlinked_sql, bind_page, page,
 			      known_total, sizeof(claims_claim_summary), row_unlinked, &run);
 	if (rc < 0) {
 		claims__model_free(l);

@@ -123,7 +123,7 @@ static const struct claims__index_rule episode_rules[] = {
 	{ 1u << E_STATUS, "ix_claim_episodes_status" },
 };
 
-static struct claims__route_sql episode_sql = {
+struct claims__route_sql claims__episode_route = {
 	.select = "SELECT " EPISODE_COLS " FROM claim_episodes AS e{IDX}",
 	.count_from = "SELECT count(*) FROM claim_episodes AS e{IDX}",
 	.order = " ORDER BY e.id LIMIT ?7 OFFSET ?8",
@@ -162,7 +162,7 @@ claims_episode_count(int64_t *out, claims_db *db, const claims_episode_query *q)
 
 	if (!out || !db || !q)
 		return CLAIMS_EINVAL;
-	sql = claims__route_sql_get(&episode_sql, episode_mask(q));
+	sql = claims__route_sql_get(&claims__episode_route, episode_mask(q));
 	if (!sql)
 		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
 	return claims__run_count(db, sql->count, bind_episode_query, q, out);
@@ -181,7 +181,7 @@ claims_episode_list_get(claims_episode_list **out, claims_db *db, const claims_e
 		*out = NULL;
 	if (!out || !db || !q || !valid_page(&q->page))
 		return CLAIMS_EINVAL;
-	sql = claims__route_sql_get(&episode_sql, episode_mask(q));
+	sql = claims__route_sql_get(&claims__episode_route, episode_mask(q));
 	l = claims__model_new(sizeof(*l));
 	if (!sql || !l) {
 		claims__model_free(l);
@@ -240,7 +240,7 @@ static const struct claims__filter_def payer_filters[] = {
 	{ "instr(lower(p.name), lower(?1)) > 0" },
 };
 
-static struct claims__route_sql payer_sql = {
+struct claims__route_sql claims__payer_route = {
 	.select = "SELECT " PAYER_COLS " FROM payers AS p{IDX}",
 	.count_from = "SELECT count(*) FROM payers AS p{IDX}",
 	.order = " ORDER BY p.id LIMIT ?7 OFFSET ?8",
@@ -266,7 +266,7 @@ claims_payer_count(int64_t *out, claims_db *db, const claims_payer_query *q)
 
 	if (!out || !db || !q)
 		return CLAIMS_EINVAL;
-	sql = claims__route_sql_get(&payer_sql, q->q ? 1u : 0u);
+	sql = claims__route_sql_get(&claims__payer_route, q->q ? 1u : 0u);
 	if (!sql)
 		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
 	return claims__run_count(db, sql->count, bind_payer_query, q, out);
@@ -285,7 +285,7 @@ claims_payer_list_get(claims_payer_list **out, claims_db *db, const claims_payer
 		*out = NULL;
 	if (!out || !db || !q || !valid_page(&q->page))
 		return CLAIMS_EINVAL;
-	sql = claims__route_sql_get(&payer_sql, q->q ? 1u : 0u);
+	sql = claims__route_sql_get(&claims__payer_route, q->q ? 1u : 0u);
 	l = claims__model_new(sizeof(*l));
 	if (!sql || !l) {
 		claims__model_free(l);
@@ -451,7 +451,7 @@ static const struct claims__index_rule log_rules[] = {
 	{ 1u << L_FILE, "ix_parser_logs_ingest_file_id" },
 };
 
-static struct claims__route_sql log_sql = {
+struct claims__route_sql claims__log_route = {
 	.select = "SELECT " LOG_COLS " FROM parser_logs AS l{IDX}",
 	.count_from = "SELECT count(*) FROM parser_logs AS l{IDX}",
 	.order = " ORDER BY l.id DESC LIMIT ?7 OFFSET ?8",
@@ -495,7 +495,7 @@ claims_parser_log_count(int64_t *out, claims_db *db, const claims_parser_log_que
 
 	if (!out || !db || !q)
 		return CLAIMS_EINVAL;
-	sql = claims__route_sql_get(&log_sql, log_mask(q));
+	sql = claims__route_sql_get(&claims__log_route, log_mask(q));
 	if (!sql)
 		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
 	return claims__run_count(db, sql->count, bind_log_query, q, out);
@@ -514,7 +514,7 @@ claims_parser_log_list_get(claims_parser_log_list **out, claims_db *db,
 		*out = NULL;
 	if (!out || !db || !q || !valid_page(&q->page))
 		return CLAIMS_EINVAL;
-	sql = claims__route_sql_get(&log_sql, log_mask(q));
+	sql = claims__route_sql_get(&claims__log_route, log_mask(q));
 	l = claims__model_new(sizeof(*l));
 	if (!sql || !l) {
 		claims__model_free(l);

@@ -38,7 +38,7 @@ static const struct claims__index_rule remit_rules[] = {
 	{ 1u << F_TO, "ix_remittances_payment_date" },
 };
 
-static struct claims__route_sql remit_sql = {
+struct claims__route_sql claims__remit_route = {
 	.select = "SELECT " SUMMARY_COLS FROM_REMITS,
 	.count_from = "SELECT count(*) FROM remittances AS r{IDX}",
 	.order = " ORDER BY r.id LIMIT ?7 OFFSET ?8",
@@ -115,7 +115,7 @@ claims_remit_count(int64_t *out, claims_db *db, const claims_remit_query *q)
 
 	if (!out || !db || !q)
 		return CLAIMS_EINVAL;
-	sql = claims__route_sql_get(&remit_sql, remit_mask(q));
+	sql = claims__route_sql_get(&claims__remit_route, remit_mask(q));
 	if (!sql)
 		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
 	return claims__run_count(db, sql->count, bind_remit_query, q, out);
@@ -135,7 +135,7 @@ claims_remit_list_get(claims_remit_list **out, claims_db *db, const claims_remit
 	if (!out || !db || !q || q->page.skip < 0 || q->page.limit < 1 ||
 	    q->page.limit > CLAIMS_PAGE_MAX_LIMIT)
 		return CLAIMS_EINVAL;
-	sql = claims__route_sql_get(&remit_sql, remit_mask(q));
+	sql = claims__route_sql_get(&claims__remit_route, remit_mask(q));
 	l = claims__model_new(sizeof(*l));
 	if (!sql || !l) {
 		claims__model_free(l);
