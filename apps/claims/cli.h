@@ -44,6 +44,7 @@ int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_claims(struct cli *cli, int argc, char **argv);
 int cmd_remits(struct cli *cli, int argc, char **argv);
 int cmd_payers(struct cli *cli, int argc, char **argv);
+int cmd_episodes(struct cli *cli, int argc, char **argv);
 int cmd_logs(struct cli *cli, int argc, char **argv);
 
 #endif

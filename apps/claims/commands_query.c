@@ -729,3 +729,121 @@ cmd_logs(struct cli *cli, int argc, char **argv)
 
 	return rc < 0 ? CLI_OK : rc != CLI_OK ? rc : with_db(cli, logs_list, &p);
 }
+
+/* ------------------------------------------------------------------ */
+/* claims episodes list|show (the reading half; status changes belong to
+ * the engine's commands)                                              */
+
+static const struct optmap episodes_list_map[] = {
+	{ "claim", "claim_id" },
+	{ "remit", "remittance_id" },
+	{ "status", "status" },
+	{ "skip", "skip" },
+	{ "limit", "limit" },
+	{ NULL, NULL },
+};
+
+static void
+print_episode_row(const claims_episode *e)
+{
+	char buf[32];
+
+	printf("%-8" PRId64 " %-8" PRId64 " %-8" PRId64 " %-9s %12s %7" PRId64 "  %s\n", e->id,
+	       e->claim_id, e->remittance_id, e->status, amount_text(buf, e->payment),
+	       e->denial_count, e->link_method);
+}
+
+static int
+episodes_list(struct cli *cli, claims_db *db, const struct parsed *p)
+{
+	claims_validation v = { 0 };
+	claims_episode_query q;
+	claims_episode_list *l = NULL;
+	int rc;
+
+	if (claims_episode_query_parse(&q, p->params, p->n, &v) < 0)
+		return validation_failed(cli, &v, episodes_list_map);
+	rc = claims_episode_list_get(&l, db, &q, NULL);
+	if (rc < 0)
+		return db_failed(cli, db, rc);
+	if (cli->json) {
+		rc = emit(cli, render_episode_list(l));
+	} else {
+		printf("%-8s %-8s %-8s %-9s %12s %7s  %s\n", "ID", "CLAIM", "REMIT", "STATUS",
+		       "PAID", "DENIALS", "LINKED BY");
+		for (size_t i = 0; i < l->count; i++)
+			print_episode_row(&l->items[i]);
+		print_page_footer("episodes", l->count, l->total, l->skip);
+		rc = CLI_OK;
+	}
+	claims_episode_list_free(l);
+	return rc;
+}
+
+static int
+episodes_show(struct cli *cli, claims_db *db, const struct parsed *p)
+{
+	claims_episode *e = NULL;
+	int64_t id;
+	int rc;
+
+	if (p->nargs != 1)
+		return cli_error(cli, CLI_USAGE, "usage: claims episodes show ID");
+	rc = parse_id_arg(cli, p->args[0], &id);
+	if (rc != CLI_OK)
+		return rc;
+	rc = claims_episode_get(&e, db, id);
+	if (rc < 0)
+		return db_failed(cli, db, rc);
+	if (cli->json) {
+		rc = emit(cli, render_episode(e));
+	} else {
+		char buf[32], n[32];
+
+		snprintf(n, sizeof(n), "%" PRId64, e->id);
+		kv("Episode", n);
+		snprintf(n, sizeof(n), "%" PRId64, e->claim_id);
+		kv("Claim", n);
+		snprintf(n, sizeof(n), "%" PRId64, e->remittance_id);
+		kv("Remittance", n);
+		kv("Status", e->status);
+		kv("Paid", amount_text(buf, e->payment));
+		snprintf(n, sizeof(n), "%" PRId64 " denials, %" PRId64 " adjustments",
+			 e->denial_count, e->adjustment_count);
+		kv("Adjustments", n);
+		kv("Linked by", e->link_method);
+		kv("Linked at", e->linked_at);
+		if (e->reversed_by_episode_id) {
+			snprintf(n, sizeof(n), "%" PRId64, e->reversed_by_episode_id);
+			kv("Reversed by episode", n);
+		}
+		kv("Created", e->created_at);
+		kv("Updated", e->updated_at);
+		rc = CLI_OK;
+	}
+	claims_episode_free(e);
+	return rc;
+}
+
+int
+cmd_episodes(struct cli *cli, int argc, char **argv)
+{
+	static const char usage[] =
+		"claims episodes list [--claim ID] [--remit ID] [--status S] [--skip N] [--limit N] "
+		"| show ID";
+	static const struct optmap none[] = { { NULL, NULL } };
+	struct parsed p;
+	int rc;
+
+	if (argc < 2)
+		return cli_error(cli, CLI_USAGE, "missing subcommand (usage: %s)", usage);
+	if (strcmp(argv[1], "list") == 0) {
+		rc = parse_opts(cli, argc - 1, argv + 1, episodes_list_map, 0, &p, usage);
+		return rc < 0 ? CLI_OK : rc != CLI_OK ? rc : with_db(cli, episodes_list, &p);
+	}
+	if (strcmp(argv[1], "show") == 0) {
+		rc = parse_opts(cli, argc - 1, argv + 1, none, 1, &p, usage);
+		return rc < 0 ? CLI_OK : rc != CLI_OK ? rc : with_db(cli, episodes_show, &p);
+	}
+	return cli_error(cli, CLI_USAGE, "unknown subcommand '%s' (usage: %s)", argv[1], usage);
+}

@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	  "ingest X12 files: import FILE... [--type auto|837|835] [--strict] [--practice ID]" },
 	{ "claims", cmd_claims, "claims list [filters] | show ID | unlinked" },
 	{ "remits", cmd_remits, "remittances: remits list [filters] | show ID" },
+	{ "episodes", cmd_episodes, "episodes list [--claim ID] [--remit ID] [--status S] | show ID" },
 	{ "payers", cmd_payers, "payers list | set-rules ID FILE|-" },
 	{ "logs", cmd_logs, "parser logs, newest first: logs [--file ID] [--level L]" },
 };
