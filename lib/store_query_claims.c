@@ -463,3 +463,41 @@ fail:
 	claims__model_free(c);
 	return rc;
 }
+
+int
+claims_practice_check(claims_db *db, const char *practice_id, const char *where, const char *name,
+		      claims_validation *v)
+{
+	static const char sql[] = "SELECT 1 FROM practice_configs WHERE practice_id = ?1";
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!db)
+		return CLAIMS_EINVAL;
+	if (!practice_id)
+		return CLAIMS_OK;
+	rc = claims__stmt(&s, db, sql);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, practice_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		rc = CLAIMS_OK;
+	} else if (rc == SQLITE_DONE) {
+		if (v && v->count < CLAIMS_VALIDATION_MAX) {
+			v->errors[v->count].where = where ? where : "query";
+			v->errors[v->count].name = name ? name : "practice_id";
+			v->errors[v->count].type = "enum";
+			v->errors[v->count].msg = "must be a configured practice";
+			v->count++;
+		}
+		rc = claims__set_error(db, CLAIMS_EINVAL, "practice '%s' is not configured",
+				       practice_id);
+	} else {
+		rc = claims__sqlite_error(db, rc, "looking up a practice");
+	}
+	sqlite3_reset(s);
+	if (rc == CLAIMS_OK)
+		claims__clear_error(db);
+	return rc;
+}

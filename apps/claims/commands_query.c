@@ -211,7 +211,11 @@ claims_list(struct cli *cli, claims_db *db, const struct parsed *p)
 
 	if (claims_claim_query_parse(&q, p->params, p->n, &v) < 0)
 		return validation_failed(cli, &v, claims_list_map);
-	rc = claims_claim_list_get(&l, db, &q, NULL);
+	rc = claims_practice_check(db, q.practice_id, "query", "practice_id", &v);
+	if (rc == CLAIMS_EINVAL)
+		return validation_failed(cli, &v, claims_list_map);
+	if (rc == CLAIMS_OK)
+		rc = claims_claim_list_get(&l, db, &q, NULL);
 	if (rc < 0)
 		return db_failed(cli, db, rc);
 	if (cli->json)

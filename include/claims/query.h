@@ -215,6 +215,17 @@ CLAIMS_API CLAIMS_WARN_UNUSED int claims_claim_query_parse(claims_claim_query *o
 CLAIMS_API void claims_claim_query_init(claims_claim_query *q);
 
 /**
+ * Check that @p practice_id (when not NULL) is a configured practice
+ * (practice_configs); otherwise add an "enum" problem ("must be a configured
+ * practice") for @p where / @p name (static text) to @p v.
+ *
+ * @return CLAIMS_OK; CLAIMS_EINVAL (not configured); CLAIMS_EBUSY; CLAIMS_EDB.
+ */
+CLAIMS_API CLAIMS_WARN_UNUSED int claims_practice_check(claims_db *db, const char *practice_id,
+							const char *where, const char *name,
+							claims_validation *v);
+
+/**
  * The count key of a query (spec/cache.md §1), e.g.
  * "count:claim:payer_id=3:status=denied".
  * @return CLAIMS_OK; CLAIMS_EINVAL when @p len is too small.

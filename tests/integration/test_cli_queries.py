@@ -206,6 +206,8 @@ class QueryCommands(TempDirTestCase):
             (('claims', 'list', '--status', 'lost'),
              '--status: must be one of: pending, processed, denied, reversed, void'),
             (('claims', 'list', '--payer', '0'), '--payer: must be greater than or equal to 1'),
+            (('claims', 'list', '--practice', 'NOWHERE'),
+             '--practice: must be a configured practice'),
             (('claims', 'list', '--from', '2024-02-30'),
              '--from: must be a date (YYYY-MM-DD) or an ISO-8601 timestamp'),
             (('claims', 'list', '--from', '2024-02-01', '--to', '2024-01-01'),

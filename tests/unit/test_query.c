@@ -1026,6 +1026,66 @@ test_logs_and_files(void **state)
 	claims_db_close(db);
 }
 
+static void
+test_practice_check(void **state)
+{
+	claims_db *db = fixture();
+	claims_validation v = { 0 };
+
+	(void)state;
+	assert_int_equal(claims_practice_check(db, NULL, "query", "practice_id", &v), CLAIMS_OK);
+	assert_int_equal(claims_practice_check(db, "NORTH", "query", "practice_id", &v), CLAIMS_OK);
+	assert_int_equal(v.count, 0);
+	assert_int_equal(claims_practice_check(db, "SOUTH", "query", "practice_id", &v),
+			 CLAIMS_EINVAL);
+	assert_int_equal(v.count, 1);
+	assert_string_equal(v.errors[0].type, "enum");
+	assert_string_equal(v.errors[0].name, "practice_id");
+	assert_string_equal(v.errors[0].msg, "must be a configured practice");
+	claims_db_close(db);
+}
+
+/* Every allocation failure gives CLAIMS_ENOMEM and no result, never a crash
+ * or a leak (effective in -Dfault_injection=true builds). */
+static void
+test_out_of_memory(void **state)
+{
+	claims_db *db = fixture();
+	long n;
+
+	(void)state;
+	add_remits(db);
+	for (n = 0;; n++) {
+		claims_claim *c = NULL;
+		claims_remit *r = NULL;
+		claims_claim_list *l = NULL;
+		claims_claim_query q;
+		int rc;
+
+		claims_claim_query_init(&q);
+		q.status = "pending";
+		claims__alloc_fail_after(n);
+		rc = claims_claim_get(&c, db, 1);
+		if (rc == CLAIMS_OK)
+			rc = claims_remit_get(&r, db, 1);
+		if (rc == CLAIMS_OK)
+			rc = claims_claim_list_get(&l, db, &q, NULL);
+		claims__alloc_fail_after(-1);
+		claims_claim_free(c);
+		claims_remit_free(r);
+		if (rc == CLAIMS_OK) {
+			if (getenv("QUERY_VERBOSE"))
+				fprintf(stderr, "out of memory: %ld failure points\n", n);
+			assert_int_equal(l->total, 4);
+			claims_claim_list_free(l);
+			break;
+		}
+		assert_int_equal(rc, CLAIMS_ENOMEM);
+		assert_null(l);
+	}
+	claims_db_close(db);
+}
+
 int
 main(void)
 {
@@ -1043,6 +1103,8 @@ main(void)
 		cmocka_unit_test(test_episodes),
 		cmocka_unit_test(test_payers),
 		cmocka_unit_test(test_logs_and_files),
+		cmocka_unit_test(test_practice_check),
+		cmocka_unit_test(test_out_of_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
