@@ -227,7 +227,9 @@ CLAIMS_API CLAIMS_WARN_UNUSED int claims_practice_check(claims_db *db, const cha
 
 /**
  * The count key of a query (spec/cache.md §1), e.g.
- * "count:claim:payer_id=3:status=denied".
+ * "count:claim:payer_id=3:status=denied": filters sorted by name, absent
+ * ones left out, values after validation (dates as their effective
+ * YYYY-MM-DD bounds, so equivalent spellings share a key).
  * @return CLAIMS_OK; CLAIMS_EINVAL when @p len is too small.
  */
 CLAIMS_API CLAIMS_WARN_UNUSED int claims_claim_query_count_key(const claims_claim_query *q,
