@@ -102,8 +102,22 @@ int claims__store_link_log(claims_db *db, const struct claims__link_remit *r, in
 			   const char *level, const char *code, const char *message,
 			   const char *details_json);
 
-int claims__store_episode_get(claims_db *db, int64_t id, claims_episode *ep, bool *found);
-int claims__store_episode_by_remit(claims_db *db, int64_t remit_id, claims_episode *ep,
+/* The columns of one claim_episodes row the engine works with. */
+struct claims__episode_row {
+	int64_t id, claim_id, remittance_id;
+	char status[12];
+	char link_method[28];
+	bool has_payment;
+	int64_t payment_amount_cents;
+	int64_t denial_count, adjustment_count;
+	int64_t reversed_by_episode_id; /* 0 = null */
+	char linked_at[21];             /* "" = null */
+	char created_at[21], updated_at[21];
+};
+
+int claims__store_episode_get(claims_db *db, int64_t id, struct claims__episode_row *ep,
+			      bool *found);
+int claims__store_episode_by_remit(claims_db *db, int64_t remit_id, struct claims__episode_row *ep,
 				   bool *found);
 int claims__store_episode_set_status(claims_db *db, int64_t id, const char *status);
 

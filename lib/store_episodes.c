@@ -595,7 +595,7 @@ claims__store_link_log(claims_db *db, const struct claims__link_remit *r, int64_
 	"updated_at FROM claim_episodes "
 
 static int
-read_episode(claims_db *db, sqlite3_stmt *s, claims_episode *ep, bool *found)
+read_episode(claims_db *db, sqlite3_stmt *s, struct claims__episode_row *ep, bool *found)
 {
 	int rc = sqlite3_step(s);
 
@@ -625,7 +625,7 @@ read_episode(claims_db *db, sqlite3_stmt *s, claims_episode *ep, bool *found)
 }
 
 int
-claims__store_episode_get(claims_db *db, int64_t id, claims_episode *ep, bool *found)
+claims__store_episode_get(claims_db *db, int64_t id, struct claims__episode_row *ep, bool *found)
 {
 	static const char sql[] = EPISODE_COLUMNS "WHERE id = ?1";
 	sqlite3_stmt *s;
@@ -638,7 +638,8 @@ claims__store_episode_get(claims_db *db, int64_t id, claims_episode *ep, bool *f
 }
 
 int
-claims__store_episode_by_remit(claims_db *db, int64_t remit_id, claims_episode *ep, bool *found)
+claims__store_episode_by_remit(claims_db *db, int64_t remit_id, struct claims__episode_row *ep,
+			       bool *found)
 {
 	static const char sql[] = EPISODE_COLUMNS "WHERE remittance_id = ?1";
 	sqlite3_stmt *s;

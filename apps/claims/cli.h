@@ -43,5 +43,11 @@ int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_link(struct cli *cli, int argc, char **argv);
 int cmd_risk(struct cli *cli, int argc, char **argv);
 int cmd_patterns(struct cli *cli, int argc, char **argv);
+/* commands_query.c */
+int cmd_claims(struct cli *cli, int argc, char **argv);
+int cmd_remits(struct cli *cli, int argc, char **argv);
+int cmd_payers(struct cli *cli, int argc, char **argv);
+int cmd_episodes(struct cli *cli, int argc, char **argv);
+int cmd_logs(struct cli *cli, int argc, char **argv);
 
 #endif

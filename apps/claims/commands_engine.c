@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "env.h"
+#include "render.h"
 #include "render_engine.h"
 
 /* Exit status when the engine settings cannot be used (RISK_WEIGHT_* sum to 0). */
@@ -161,13 +162,12 @@ cmd_link(struct cli *cli, int argc, char **argv)
 			rc = emit(cli, render_link_result(r));
 		} else {
 			rc = CLI_OK;
-			if (!cli->quiet && (r->outcome == CLAIMS_LINK_LINKED ||
-				 r->outcome == CLAIMS_LINK_ALREADY_LINKED))
+			if (!cli->quiet && r->episode)
 				printf("Remittance %" PRId64 ": %s to claim %" PRId64 " (episode %" PRId64
 				       ", %s)\n",
 				       r->remittance_id,
 				       r->outcome == CLAIMS_LINK_LINKED ? "linked" : "already linked",
-				       r->episode.claim_id, r->episode.id, r->episode.link_method);
+				       r->episode->claim_id, r->episode->id, r->episode->link_method);
 			else if (!cli->quiet && r->outcome == CLAIMS_LINK_AMBIGUOUS) {
 				printf("Remittance %" PRId64 ": ambiguous, candidate claims", r->remittance_id);
 				for (size_t i = 0; i < r->n_candidates; i++)

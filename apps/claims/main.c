@@ -29,6 +29,11 @@ static const struct command commands[] = {
 	{ "patterns", cmd_patterns,
 	  "denial patterns: patterns detect (--payer ID | --all) [--days N] | list --payer ID | "
 	  "analyze CLAIM_ID" },
+	{ "claims", cmd_claims, "claims list [filters] | show ID | unlinked" },
+	{ "remits", cmd_remits, "remittances: remits list [filters] | show ID" },
+	{ "episodes", cmd_episodes, "episodes list [--claim ID] [--remit ID] [--status S] | show ID" },
+	{ "payers", cmd_payers, "payers list | set-rules ID FILE|-" },
+	{ "logs", cmd_logs, "parser logs, newest first: logs [--file ID] [--level L]" },
 };
 
 static void

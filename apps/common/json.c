@@ -1,7 +1,7 @@
 /*
  * JSON rendering shared by claimsd and claims (the CLI's --json uses the same
- * functions, so its output pins the HTTP format too).  The only file that
- * includes cJSON.
+ * functions, so its output pins the HTTP format too).  With render_*.c
+ * (render.h: the API objects), the only files that include cJSON.
  */
 #include "config.h"
 

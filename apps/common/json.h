@@ -1,6 +1,7 @@
 /*
- * JSON rendering shared by claimsd and claims.  apps/common/json.c is the
- * only translation unit that includes cJSON; everything else passes plain C
+ * JSON rendering shared by claimsd and claims.  apps/common/json.c and
+ * apps/common/render_*.c (the API objects, render.h) are the only
+ * translation units that include cJSON; everything else passes plain C
  * values in and gets a malloc'd string out (free with free()).
  */
 #ifndef CLAIMS_APP_JSON_H

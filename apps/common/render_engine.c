@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "render.h"
 #include "render_engine.h"
 
 static cJSON *
@@ -231,33 +232,6 @@ render_pattern_analysis(const claims_pattern_analysis *a)
 	return finish(o);
 }
 
-static cJSON *
-episode(const claims_episode *e)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddNumberToObject(o, "id", (double)e->id);
-	cJSON_AddNumberToObject(o, "claim_id", (double)e->claim_id);
-	cJSON_AddNumberToObject(o, "remittance_id", (double)e->remittance_id);
-	cJSON_AddStringToObject(o, "status", e->status);
-	cJSON_AddItemToObject(o, "payment_amount",
-			      e->has_payment ? cents(e->payment_amount_cents) : cJSON_CreateNull());
-	cJSON_AddNumberToObject(o, "denial_count", (double)e->denial_count);
-	cJSON_AddNumberToObject(o, "adjustment_count", (double)e->adjustment_count);
-	cJSON_AddStringToObject(o, "link_method", e->link_method);
-	cJSON_AddItemToObject(o, "reversed_by_episode_id", int_or_null(e->reversed_by_episode_id));
-	cJSON_AddItemToObject(o, "linked_at", str_or_null(e->linked_at));
-	cJSON_AddStringToObject(o, "created_at", e->created_at);
-	cJSON_AddStringToObject(o, "updated_at", e->updated_at);
-	return o;
-}
-
-char *
-render_episode(const claims_episode *e)
-{
-	return finish(episode(e));
-}
-
 char *
 render_link_result(const claims_link_result *r)
 {
@@ -267,7 +241,9 @@ render_link_result(const claims_link_result *r)
 
 	cJSON_AddNumberToObject(o, "remittance_id", (double)r->remittance_id);
 	cJSON_AddStringToObject(o, "outcome", claims_link_outcome_to_str(r->outcome));
-	cJSON_AddItemToObject(o, "episode", has_episode ? episode(&r->episode) : cJSON_CreateNull());
+	cJSON_AddItemToObject(o, "episode",
+			      has_episode && r->episode ? render_episode_item(r->episode)
+						    : cJSON_CreateNull());
 	for (size_t i = 0; i < r->n_candidates; i++)
 		cJSON_AddItemToArray(c, cJSON_CreateNumber((double)r->candidates[i]));
 	cJSON_AddItemToObject(o, "candidates", c);

@@ -25,7 +25,6 @@ char *render_pattern_detect_all(const claims_pattern_detect_summary *s);
 char *render_pattern_analysis(const claims_pattern_analysis *a);
 
 /* Episode. */
-char *render_episode(const claims_episode *e);
 /* {"remittance_id", "outcome", "episode": Episode?, "candidates": [int]} */
 char *render_link_result(const claims_link_result *r);
 /* {"remittances", "linked", "already_linked", "ambiguous", "unmatched"} */

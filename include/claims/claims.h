@@ -33,6 +33,7 @@
 #include "ingest.h"
 #include "cache.h"
 #include "engine.h"
+#include "query.h"
 
 CLAIMS_BEGIN_DECLS
 

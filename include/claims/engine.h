@@ -16,6 +16,7 @@
 
 #include "common.h"
 #include "db.h"
+#include "query.h" /* claims_episode, claims_episode_get(), claims_episode_free() */
 
 CLAIMS_BEGIN_DECLS
 
@@ -65,26 +66,6 @@ CLAIMS_API CLAIMS_WARN_UNUSED int claims_engine_config_from_env(claims_engine_co
 
 /* ================================================================ episodes */
 
-/** One claim_episodes row (spec/api.md §2 Episode). */
-typedef struct claims_episode {
-	int64_t id, claim_id, remittance_id;
-	/** pending, linked, complete, denied, reversed */
-	char status[12];
-	/** control_number, control_number_any_payer, patient_match, manual */
-	char link_method[28];
-	/** CLP04; has_payment false when the remittance has none. */
-	bool has_payment;
-	int64_t payment_amount_cents;
-	int64_t denial_count, adjustment_count;
-	/** 0 = null */
-	int64_t reversed_by_episode_id;
-	/** "" = null */
-	char linked_at[21];
-	char created_at[21], updated_at[21];
-} claims_episode;
-
-/** Free an episode.  NULL is accepted. */
-CLAIMS_API void claims_episode_free(claims_episode *episode);
 
 /** What linking did with one remittance. */
 typedef enum claims_link_outcome {
@@ -102,8 +83,9 @@ typedef enum claims_link_outcome {
 typedef struct claims_link_result {
 	int64_t remittance_id;
 	claims_link_outcome outcome;
-	/** LINKED and ALREADY_LINKED: the remittance's episode. */
-	claims_episode episode;
+	/** LINKED and ALREADY_LINKED: the remittance's episode (the read
+	 *  layer's model, query.h), read after the link committed; else NULL. */
+	claims_episode *episode;
 	/** AMBIGUOUS: the candidate claim ids, ascending. */
 	int64_t *candidates;
 	size_t n_candidates;
@@ -164,9 +146,6 @@ CLAIMS_API CLAIMS_WARN_UNUSED int claims_episode_link(claims_episode **out, bool
 						      claims_db *db, int64_t claim_id,
 						      int64_t remittance_id);
 
-/** One episode by id.  @return CLAIMS_OK; CLAIMS_EINVAL; CLAIMS_ENOTFOUND; CLAIMS_EDB; CLAIMS_ENOMEM. */
-CLAIMS_API CLAIMS_WARN_UNUSED int claims_episode_get(claims_episode **out, claims_db *db,
-						     int64_t episode_id);
 
 /**
  * Set an episode's status (engine.md §1.7): @p status is lower-cased and

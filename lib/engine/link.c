@@ -292,10 +292,11 @@ cmp_cand(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Link one remittance; the caller holds the write transaction. */
+/* Link one remittance; the caller holds the write transaction.  *episode_id
+ * receives the remittance's episode (LINKED, ALREADY_LINKED), else 0. */
 static int
 link_one(claims_db *db, int64_t remit_id, const claims_engine_config *cfg,
-	 claims_link_result *res)
+	 claims_link_result *res, int64_t *episode_id)
 {
 	struct claims__link_remit r;
 	struct claims__link_claims all = { 0 };
@@ -305,6 +306,7 @@ link_one(claims_db *db, int64_t remit_id, const claims_engine_config *cfg,
 	int rc;
 
 	res->remittance_id = remit_id;
+	*episode_id = 0;
 	rc = claims__store_link_remit_load(db, remit_id, &r, &found);
 	if (rc < 0)
 		return rc;
@@ -313,7 +315,7 @@ link_one(claims_db *db, int64_t remit_id, const claims_engine_config *cfg,
 					 remit_id);
 	if (r.episode_id) {
 		res->outcome = CLAIMS_LINK_ALREADY_LINKED;
-		rc = claims__store_episode_get(db, r.episode_id, &res->episode, &found);
+		*episode_id = r.episode_id;
 		goto out;
 	}
 	rc = find_candidates(db, &r, cfg->link_charge_tolerance_cents, &all, &view, &method);
@@ -330,8 +332,7 @@ link_one(claims_db *db, int64_t remit_id, const claims_engine_config *cfg,
 		res->outcome = CLAIMS_LINK_LINKED;
 		rc = make_episode(db, &r, view.v[0]->id, method, &ep,
 				  &res->reversal_partner_episode_id);
-		if (rc == CLAIMS_OK)
-			rc = claims__store_episode_get(db, ep, &res->episode, &found);
+		*episode_id = ep;
 	} else if (view.n > 1) {
 		char *details = NULL;
 		char msg[256];
@@ -372,13 +373,14 @@ out:
 
 /* One remittance in its own transaction. */
 static int
-link_txn(claims_db *db, int64_t remit_id, const claims_engine_config *cfg, claims_link_result *res)
+link_txn(claims_db *db, int64_t remit_id, const claims_engine_config *cfg, claims_link_result *res,
+	 int64_t *episode_id)
 {
 	int rc = claims__exec(db, "BEGIN IMMEDIATE");
 
 	if (rc < 0)
 		return rc;
-	rc = link_one(db, remit_id, cfg, res);
+	rc = link_one(db, remit_id, cfg, res, episode_id);
 	if (rc == CLAIMS_OK)
 		rc = claims__commit(db);
 	if (rc < 0) {
@@ -395,6 +397,7 @@ static void
 result_clear(claims_link_result *r)
 {
 	claims__free(r->candidates);
+	claims_episode_free(r->episode);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -404,6 +407,7 @@ claims_link_remittance(claims_link_result **out, claims_db *db, int64_t remittan
 {
 	claims_engine_config c;
 	claims_link_result *res;
+	int64_t episode_id = 0;
 	int rc;
 
 	if (!out)
@@ -419,7 +423,9 @@ claims_link_remittance(claims_link_result **out, claims_db *db, int64_t remittan
 	res = claims__calloc(1, sizeof(*res));
 	if (!res)
 		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
-	rc = link_txn(db, remittance_id, &c, res);
+	rc = link_txn(db, remittance_id, &c, res, &episode_id);
+	if (rc == CLAIMS_OK && episode_id)
+		rc = claims_episode_get(&res->episode, db, episode_id);
 	if (rc < 0) {
 		claims_link_result_free(res);
 		return rc;
@@ -435,6 +441,7 @@ claims_link_result_free(claims_link_result *r)
 	if (!r)
 		return;
 	claims__free(r->candidates);
+	claims_episode_free(r->episode);
 	claims__free(r);
 }
 
@@ -470,8 +477,10 @@ link_ids(claims_db *db, const struct claims__ids *ids, const claims_engine_confi
 	int rc = CLAIMS_OK;
 
 	for (size_t i = 0; i < ids->n && rc == CLAIMS_OK; i++) {
+		int64_t episode_id;
+
 		memset(&res, 0, sizeof(res));
-		rc = link_txn(db, ids->v[i], cfg, &res);
+		rc = link_txn(db, ids->v[i], cfg, &res, &episode_id);
 		if (rc == CLAIMS_OK)
 			count_outcome(sum, res.outcome);
 		result_clear(&res);
@@ -538,7 +547,7 @@ claims_episode_link(claims_episode **out, bool *created, claims_db *db, int64_t 
 		    int64_t remittance_id)
 {
 	struct claims__link_remit r = { 0 };
-	claims_episode *ep = NULL;
+	struct claims__episode_row ep;
 	bool found, made = false;
 	int64_t id = 0, partner;
 	int rc;
@@ -552,12 +561,9 @@ claims_episode_link(claims_episode **out, bool *created, claims_db *db, int64_t 
 		return CLAIMS_EINVAL;
 	if (claim_id < 1 || remittance_id < 1)
 		return claims__set_error(db, CLAIMS_EINVAL, "claim and remittance ids must be >= 1");
-	ep = claims__calloc(1, sizeof(*ep));
-	if (!ep)
-		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
 	rc = claims__exec(db, "BEGIN IMMEDIATE");
 	if (rc < 0)
-		goto fail;
+		return rc;
 	rc = claims__store_claim_exists(db, claim_id, &found);
 	if (rc == CLAIMS_OK && !found)
 		rc = claims__set_error(db, CLAIMS_ENOTFOUND, "claim %" PRId64 " not found", claim_id);
@@ -569,15 +575,14 @@ claims_episode_link(claims_episode **out, bool *created, claims_db *db, int64_t 
 	if (rc < 0)
 		goto rollback;
 	if (r.episode_id) {
-		rc = claims__store_episode_get(db, r.episode_id, ep, &found);
-		if (rc == CLAIMS_OK && ep->claim_id != claim_id)
+		id = r.episode_id;
+		rc = claims__store_episode_get(db, id, &ep, &found);
+		if (rc == CLAIMS_OK && ep.claim_id != claim_id)
 			rc = claims__set_error(db, CLAIMS_EEXISTS,
 					       "remittance %" PRId64 " is linked to claim %" PRId64,
-					       remittance_id, ep->claim_id);
+					       remittance_id, ep.claim_id);
 	} else {
 		rc = make_episode(db, &r, claim_id, "manual", &id, &partner);
-		if (rc == CLAIMS_OK)
-			rc = claims__store_episode_get(db, id, ep, &found);
 		made = true;
 	}
 	if (rc < 0)
@@ -586,11 +591,9 @@ claims_episode_link(claims_episode **out, bool *created, claims_db *db, int64_t 
 	if (rc < 0)
 		goto rollback;
 	claims__link_remit_clear(&r);
-	claims__clear_error(db);
 	if (created)
 		*created = made;
-	*out = ep;
-	return CLAIMS_OK;
+	return claims_episode_get(out, db, id);
 rollback: {
 	char msg[CLAIMS_ERRBUF_SIZE];
 
@@ -598,40 +601,8 @@ rollback: {
 	(void)claims__exec(db, "ROLLBACK");
 	(void)claims__set_error(db, rc, "%s", msg);
 }
-fail:
 	claims__link_remit_clear(&r);
-	claims__free(ep);
 	return rc;
-}
-
-int
-claims_episode_get(claims_episode **out, claims_db *db, int64_t episode_id)
-{
-	claims_episode *ep;
-	bool found;
-	int rc;
-
-	if (!out)
-		return CLAIMS_EINVAL;
-	*out = NULL;
-	if (!db)
-		return CLAIMS_EINVAL;
-	if (episode_id < 1)
-		return claims__set_error(db, CLAIMS_EINVAL, "episode id must be >= 1");
-	ep = claims__calloc(1, sizeof(*ep));
-	if (!ep)
-		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
-	rc = claims__store_episode_get(db, episode_id, ep, &found);
-	if (rc == CLAIMS_OK && !found)
-		rc = claims__set_error(db, CLAIMS_ENOTFOUND, "episode %" PRId64 " not found",
-				       episode_id);
-	if (rc < 0) {
-		claims__free(ep);
-		return rc;
-	}
-	claims__clear_error(db);
-	*out = ep;
-	return CLAIMS_OK;
 }
 
 static const char *const episode_statuses[] = { "pending", "linked", "complete", "denied",
@@ -641,7 +612,7 @@ int
 claims_episode_set_status(claims_episode **out, claims_db *db, int64_t episode_id,
 			  const char *status)
 {
-	claims_episode ep;
+	struct claims__episode_row ep;
 	const char *value = NULL;
 	char lower[16];
 	size_t n;
@@ -696,12 +667,6 @@ int
 claims_episode_complete(claims_episode **out, claims_db *db, int64_t episode_id)
 {
 	return claims_episode_set_status(out, db, episode_id, "complete");
-}
-
-void
-claims_episode_free(claims_episode *ep)
-{
-	claims__free(ep);
 }
 
 int

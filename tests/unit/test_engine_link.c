@@ -147,7 +147,7 @@ test_no_link_then_link_all(void **state)
 	assert_int_equal(sum.remittances, 0);
 	assert_int_equal(claims_link_remittance(&res, db, 1, NULL), CLAIMS_OK);
 	assert_int_equal(res->outcome, CLAIMS_LINK_ALREADY_LINKED);
-	assert_int_equal(res->episode.remittance_id, 1);
+	assert_int_equal(res->episode->remittance_id, 1);
 	assert_string_equal(claims_link_outcome_to_str(res->outcome), "already_linked");
 	claims_link_result_free(res);
 	assert_int_equal(claims_link_remittance(&res, db, 99, NULL), CLAIMS_ENOTFOUND);
@@ -584,8 +584,8 @@ test_manual_link(void **state)
 	assert_true(created);
 	assert_string_equal(ep->link_method, "manual");
 	assert_string_equal(ep->status, "linked");
-	assert_int_equal(ep->payment_amount_cents, 8000);
-	assert_true(ep->has_payment);
+	assert_int_equal(ep->payment.cents, 8000);
+	assert_true(ep->payment.present);
 	assert_int_equal(ep->reversed_by_episode_id, 0);
 	assert_int_equal(strlen(ep->linked_at), 20);
 	claims_episode_free(ep);
@@ -798,7 +798,7 @@ test_charge_tolerance(void **state)
 	cfg.link_charge_tolerance_cents = 5;
 	assert_int_equal(claims_link_remittance(&res, db, 1, &cfg), CLAIMS_OK);
 	assert_int_equal(res->outcome, CLAIMS_LINK_LINKED);
-	assert_string_equal(res->episode.link_method, "patient_match");
+	assert_string_equal(res->episode->link_method, "patient_match");
 	claims_link_result_free(res);
 	cfg.version = 99;
 	assert_int_equal(claims_link_remittance(&res, db, 1, &cfg), CLAIMS_EINVAL);
