@@ -385,10 +385,13 @@ claims_payer_set_rules(claims_db *db, int64_t id, const char *json)
 		rc = claims__not_found(db, "Payer", id);
 		goto rollback;
 	}
-	/* Servers learn of new rules through the write epoch (cache.md §6). */
-	rc = claims__store_meta_bump_write_epoch(db);
-	if (rc < 0)
-		goto rollback;
+	/* Servers learn of new rules through the write epoch (cache.md §6),
+	 * whatever the handle's options; claims__commit() bumps it otherwise. */
+	if (!db->opts.bump_write_epoch) {
+		rc = claims__store_meta_bump_write_epoch(db);
+		if (rc < 0)
+			goto rollback;
+	}
 	rc = claims__commit(db);
 	if (rc < 0)
 		goto rollback;
