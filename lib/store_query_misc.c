@@ -443,10 +443,14 @@ static const struct claims__filter_def log_filters[] = {
 	{ "l.remittance_id = ?5" },
 };
 
-/* Only the file filter has an index (schema.md §3); the others filter the
- * newest-first scan. */
+/* Most selective first: one file, one claim, one remittance, then an issue
+ * code, then a level (sql/0009). */
 static const struct claims__index_rule log_rules[] = {
 	{ 1u << L_FILE, "ix_parser_logs_ingest_file_id" },
+	{ 1u << L_CLAIM, "ix_parser_logs_claim_id" },
+	{ 1u << L_REMIT, "ix_parser_logs_remittance_id" },
+	{ 1u << L_ISSUE, "ix_parser_logs_issue_type" },
+	{ 1u << L_LEVEL, "ix_parser_logs_log_level" },
 };
 
 struct claims__route_sql claims__log_route = {
@@ -456,7 +460,7 @@ struct claims__route_sql claims__log_route = {
 	.filters = log_filters,
 	.n_filters = 5,
 	.rules = log_rules,
-	.n_rules = 1,
+	.n_rules = sizeof(log_rules) / sizeof(*log_rules),
 };
 
 static unsigned

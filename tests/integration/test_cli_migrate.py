@@ -11,7 +11,8 @@ from harness import TempDirTestCase, run_cli  # noqa: E402
 
 NAMES = ['0001_initial', '0002_performance_indexes', '0003_date_indexes',
          '0004_composite_indexes', '0005_denial_patterns_reason_index',
-         '0006_audit_log_indexes', '0007_linking_indexes', '0008_ingest_file_chunks']
+         '0006_audit_log_indexes', '0007_linking_indexes', '0008_ingest_file_chunks',
+         '0009_parser_log_filter_indexes']
 HEAD = len(NAMES)
 AT_HEAD = f'Database is at version {NAMES[-1]} (head)'
 PERF_INDEXES = {

@@ -38,13 +38,14 @@ test_names(void **state)
 		"0006_audit_log_indexes",
 		"0007_linking_indexes",
 		"0008_ingest_file_chunks",
+		"0009_parser_log_filter_indexes",
 	};
 	(void)state;
-	assert_int_equal(claims_migration_count(), 8);
-	for (int i = 0; i < 8; i++)
+	assert_int_equal(claims_migration_count(), 9);
+	for (int i = 0; i < 9; i++)
 		assert_string_equal(claims_migration_name(i + 1), expected[i]);
 	assert_null(claims_migration_name(0));
-	assert_null(claims_migration_name(9));
+	assert_null(claims_migration_name(10));
 	assert_null(claims_migration_name(-1));
 }
 

@@ -179,12 +179,22 @@ expect_episodes(unsigned m)
 	return NULL;
 }
 
-/* parser logs: ingest_file_id level issue claim remittance; only the file
- * filter has an index in the schema (the others filter the newest-first scan). */
+/* parser logs: ingest_file_id level issue claim remittance; the most
+ * selective filter given picks the index. */
 static const char *
 expect_logs(unsigned m)
 {
-	return (m & 1u) ? "ix_parser_logs_ingest_file_id" : NULL;
+	if (m & 1u)
+		return "ix_parser_logs_ingest_file_id";
+	if (m & 8u)
+		return "ix_parser_logs_claim_id";
+	if (m & 16u)
+		return "ix_parser_logs_remittance_id";
+	if (m & 4u)
+		return "ix_parser_logs_issue_type";
+	if (m & 2u)
+		return "ix_parser_logs_log_level";
+	return NULL;
 }
 
 /* payers: q is a substring match, which no index serves. */
