@@ -78,6 +78,11 @@ int claims__exec(claims_db *db, const char *sql);
  * library write transaction ends here. */
 int claims__commit(claims_db *db);
 
+/* Roll back the open transaction after a failure, keeping the handle's
+ * error (the failure's reason, not the rollback's).  A failed ROLLBACK
+ * means SQLite already ended the transaction; nothing more to do. */
+void claims__rollback(claims_db *db);
+
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ" into buf (at least 21 bytes). */
 void claims__now_ts(char buf[static 21]);
 

@@ -25,7 +25,7 @@ int claims__store_file_find(claims_db *db, const char *sha256, bool *found,
 			    struct claims__file_row *row);
 
 /* Insert a new file row (status processing) with its bytes, read by
- * @p read_cb in chunks (the blob is written incrementally). */
+ * @p read_cb into 1 MiB rows of ingest_file_chunks. */
 typedef int (*claims__blob_read_cb)(void *buf, size_t len, size_t *got, void *payload);
 int claims__store_file_insert(claims_db *db, int64_t *id_out, const char *sha256,
 			      const char *filename, int64_t size, const char *mode,
@@ -103,6 +103,18 @@ int claims__bind_money(sqlite3_stmt *s, int i, struct claims__money m);
 int claims__bind_id(sqlite3_stmt *s, int i, int64_t id); /* 0 -> NULL */
 /* Step a write statement to completion; map and record errors. */
 int claims__step_done(claims_db *db, sqlite3_stmt *s, const char *what);
+/* Record a failed step of @p s (claims__sqlite_error) and reset it. */
+int claims__step_error(claims_db *db, sqlite3_stmt *s, int rc, const char *what);
+/* Reset @p s (may be NULL) and record CLAIMS_ENOMEM. */
+int claims__stmt_oom(claims_db *db, sqlite3_stmt *s);
+/* Step a bound query to its single row.  *found true: the row is current
+ * and the caller reads it, then resets @p s.  *found false or an error: @p s
+ * is already reset. */
+int claims__step_one(claims_db *db, sqlite3_stmt *s, const char *what, bool *found);
+/* A growable array of owned strings: append a copy of @p v (NULL -> ""),
+ * false when out of memory; free the array and its strings. */
+bool claims__strv_push(char ***arr, size_t *n, const char *v);
+void claims__strv_free(char **a, size_t n);
 /* The four location keys of an issue (x12.md §4), null where absent
  * (0 ordinals, negative offset). */
 struct claims__jsonw;

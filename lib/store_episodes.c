@@ -167,16 +167,9 @@ claims__store_link_remit_load(claims_db *db, int64_t id, struct claims__link_rem
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(s);
-		return CLAIMS_OK;
-	}
-	if (rc != SQLITE_ROW) {
-		rc = claims__sqlite_error(db, rc, "reading a remittance");
-		sqlite3_reset(s);
+	rc = claims__step_one(db, s, "reading a remittance", found);
+	if (rc < 0 || !*found)
 		return rc;
-	}
 	r->id = id;
 	r->payer_id = sqlite3_column_int64(s, 0);
 	r->ingest_file_id = sqlite3_column_int64(s, 1);
@@ -202,7 +195,6 @@ claims__store_link_remit_load(claims_db *db, int64_t id, struct claims__link_rem
 		claims__link_remit_clear(r);
 		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
 	}
-	*found = true;
 	return CLAIMS_OK;
 }
 

@@ -88,3 +88,9 @@ claims__commit(claims_db *db)
 	}
 	return claims__exec(db, "COMMIT");
 }
+
+void
+claims__rollback(claims_db *db)
+{
+	(void)sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+}

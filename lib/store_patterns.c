@@ -13,45 +13,6 @@
 	"e.status NOT IN ('pending', 'reversed') "                                                \
 	"AND coalesce(r.claim_status_code, '') NOT IN ('22', '25')"
 
-static int
-step_error(claims_db *db, sqlite3_stmt *s, int rc, const char *what)
-{
-	rc = claims__sqlite_error(db, rc, what);
-	sqlite3_reset(s);
-	return rc;
-}
-
-static int
-oom(claims_db *db, sqlite3_stmt *s)
-{
-	if (s)
-		sqlite3_reset(s);
-	return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
-}
-
-static bool
-push_str(char ***arr, size_t *n, const unsigned char *v)
-{
-	char **a = claims__realloc(*arr, (*n + 1) * sizeof(**arr));
-
-	if (!a)
-		return false;
-	*arr = a;
-	a[*n] = claims__strdup(v ? (const char *)v : "");
-	if (!a[*n])
-		return false;
-	(*n)++;
-	return true;
-}
-
-static void
-free_strs(char **a, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		claims__free(a[i]);
-	claims__free(a);
-}
-
 /* ---------------------------------------------------------------- episodes */
 
 void
@@ -60,8 +21,8 @@ claims__pattern_episodes_free(struct claims__pattern_episodes *e)
 	for (size_t i = 0; i < e->n; i++) {
 		claims__free(e->v[i].principal);
 		claims__free(e->v[i].facility);
-		free_strs(e->v[i].codes, e->v[i].n_codes);
-		free_strs(e->v[i].procs, e->v[i].n_procs);
+		claims__strv_free(e->v[i].codes, e->v[i].n_codes);
+		claims__strv_free(e->v[i].procs, e->v[i].n_procs);
 	}
 	claims__free(e->v);
 	memset(e, 0, sizeof(*e));
@@ -86,18 +47,20 @@ attach_values(claims_db *db, sqlite3_stmt *s, struct claims__pattern_episodes *o
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(s, 0);
 		struct claims__pattern_episode *e;
+		const char *v;
 
 		while (k < out->n && out->v[k].id < id)
 			k++;
 		if (k == out->n || out->v[k].id != id)
 			continue;
 		e = &out->v[k];
-		if (!(codes ? push_str(&e->codes, &e->n_codes, sqlite3_column_text(s, 1))
-			    : push_str(&e->procs, &e->n_procs, sqlite3_column_text(s, 1))))
-			return oom(db, s);
+		v = (const char *)sqlite3_column_text(s, 1);
+		if (!(codes ? claims__strv_push(&e->codes, &e->n_codes, v)
+			    : claims__strv_push(&e->procs, &e->n_procs, v)))
+			return claims__stmt_oom(db, s);
 	}
 	if (rc != SQLITE_DONE)
-		return step_error(db, s, rc, what);
+		return claims__step_error(db, s, rc, what);
 	sqlite3_reset(s);
 	return CLAIMS_OK;
 }
@@ -146,7 +109,7 @@ claims__store_pattern_episodes(claims_db *db, int64_t payer_id, const char *from
 			struct claims__pattern_episode *v = claims__realloc(out->v, ncap * sizeof(*v));
 
 			if (!v)
-				return oom(db, s);
+				return claims__stmt_oom(db, s);
 			out->v = v;
 			cap = ncap;
 		}
@@ -159,7 +122,7 @@ claims__store_pattern_episodes(claims_db *db, int64_t payer_id, const char *from
 		e->total_cents = sqlite3_column_int64(s, 3);
 	}
 	if (rc != SQLITE_DONE)
-		return step_error(db, s, rc, "reading episodes for patterns");
+		return claims__step_error(db, s, rc, "reading episodes for patterns");
 	sqlite3_reset(s);
 	if (out->n == 0)
 		return CLAIMS_OK;
@@ -197,11 +160,11 @@ claims__store_payer_get(claims_db *db, int64_t payer_id, char **name, bool *foun
 		*found = true;
 		*name = claims__col_strdup(s, 0);
 		if (!*name)
-			return oom(db, s);
+			return claims__stmt_oom(db, s);
 		rc = SQLITE_DONE;
 	}
 	if (rc != SQLITE_DONE)
-		return step_error(db, s, rc, "reading a payer");
+		return claims__step_error(db, s, rc, "reading a payer");
 	sqlite3_reset(s);
 	return CLAIMS_OK;
 }
@@ -217,9 +180,9 @@ claims__store_payer_ids(claims_db *db, struct claims__ids *out)
 		return rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		if (claims__ids_push(out, sqlite3_column_int64(s, 0)) < 0)
-			return oom(db, s);
+			return claims__stmt_oom(db, s);
 	if (rc != SQLITE_DONE)
-		return step_error(db, s, rc, "listing payers");
+		return claims__step_error(db, s, rc, "listing payers");
 	sqlite3_reset(s);
 	return CLAIMS_OK;
 }
@@ -239,11 +202,11 @@ claims__store_carc_description(claims_db *db, const char *reason, char **out)
 	if (rc == SQLITE_ROW) {
 		*out = claims__col_strdup(s, 0);
 		if (!*out)
-			return oom(db, s);
+			return claims__stmt_oom(db, s);
 		rc = SQLITE_DONE;
 	}
 	if (rc != SQLITE_DONE)
-		return step_error(db, s, rc, "reading a CARC");
+		return claims__step_error(db, s, rc, "reading a CARC");
 	sqlite3_reset(s);
 	return CLAIMS_OK;
 }
@@ -282,7 +245,7 @@ claims__store_pattern_upsert(claims_db *db, const struct claims__pattern_row *p,
 	sqlite3_bind_text(s, 10, p->now, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW)
-		return step_error(db, s, rc, "storing a pattern");
+		return claims__step_error(db, s, rc, "storing a pattern");
 	*id_out = sqlite3_column_int64(s, 0);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
@@ -316,9 +279,9 @@ claims__pattern_clear(claims_pattern *p)
 	claims__free(p->pattern_description);
 	claims__free(p->denial_reason_code);
 	claims__free(p->conditions_json);
-	free_strs(p->conditions.procedure_codes, p->conditions.n_procedure_codes);
-	free_strs(p->conditions.principal_diagnoses, p->conditions.n_principal_diagnoses);
-	free_strs(p->conditions.facility_types, p->conditions.n_facility_types);
+	claims__strv_free(p->conditions.procedure_codes, p->conditions.n_procedure_codes);
+	claims__strv_free(p->conditions.principal_diagnoses, p->conditions.n_principal_diagnoses);
+	claims__strv_free(p->conditions.facility_types, p->conditions.n_facility_types);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -342,16 +305,16 @@ read_conditions(claims_db *db, claims_pattern *p)
 	sqlite3_bind_text(s, 1, p->conditions_json, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int which = sqlite3_column_int(s, 0);
-		const unsigned char *v = sqlite3_column_text(s, 1);
-		bool ok = which == 0   ? push_str(&c->procedure_codes, &c->n_procedure_codes, v)
-			  : which == 1 ? push_str(&c->principal_diagnoses, &c->n_principal_diagnoses, v)
-				       : push_str(&c->facility_types, &c->n_facility_types, v);
+		const char *v = (const char *)sqlite3_column_text(s, 1);
+		bool ok = which == 0   ? claims__strv_push(&c->procedure_codes, &c->n_procedure_codes, v)
+			  : which == 1 ? claims__strv_push(&c->principal_diagnoses, &c->n_principal_diagnoses, v)
+				       : claims__strv_push(&c->facility_types, &c->n_facility_types, v);
 
 		if (!ok)
-			return oom(db, s);
+			return claims__stmt_oom(db, s);
 	}
 	if (rc != SQLITE_DONE)
-		return step_error(db, s, rc, "reading pattern conditions");
+		return claims__step_error(db, s, rc, "reading pattern conditions");
 	sqlite3_reset(s);
 	rc = claims__stmt(&s, db, range);
 	if (rc < 0)
@@ -366,7 +329,7 @@ read_conditions(claims_db *db, claims_pattern *p)
 		rc = SQLITE_DONE;
 	}
 	if (rc != SQLITE_DONE)
-		return step_error(db, s, rc, "reading pattern conditions");
+		return claims__step_error(db, s, rc, "reading pattern conditions");
 	sqlite3_reset(s);
 	return CLAIMS_OK;
 }
@@ -396,7 +359,7 @@ claims__store_patterns_active(claims_db *db, int64_t payer_id, claims_pattern **
 			claims_pattern *v = claims__realloc(*out, ncap * sizeof(*v));
 
 			if (!v)
-				return oom(db, s);
+				return claims__stmt_oom(db, s);
 			*out = v;
 			cap = ncap;
 		}
@@ -418,10 +381,10 @@ claims__store_patterns_active(claims_db *db, int64_t payer_id, claims_pattern **
 		claims__col_copy(s, 13, p->last_seen, sizeof(p->last_seen));
 		if (!p->pattern_type || !p->pattern_description || !p->denial_reason_code ||
 		    !p->conditions_json)
-			return oom(db, s);
+			return claims__stmt_oom(db, s);
 	}
 	if (rc != SQLITE_DONE)
-		return step_error(db, s, rc, "listing patterns");
+		return claims__step_error(db, s, rc, "listing patterns");
 	sqlite3_reset(s);
 	for (size_t i = 0; i < *n; i++) {
 		rc = read_conditions(db, &(*out)[i]);
@@ -438,7 +401,7 @@ claims__analysis_claim_clear(struct claims__analysis_claim *c)
 {
 	claims__free(c->principal);
 	claims__free(c->facility);
-	free_strs(c->procs, c->n_procs);
+	claims__strv_free(c->procs, c->n_procs);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -460,14 +423,9 @@ claims__store_analysis_claim(claims_db *db, int64_t claim_id, struct claims__ana
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, claim_id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(s);
-		return CLAIMS_OK;
-	}
-	if (rc != SQLITE_ROW)
-		return step_error(db, s, rc, "reading a claim");
-	*found = true;
+	rc = claims__step_one(db, s, "reading a claim", found);
+	if (rc < 0 || !*found)
+		return rc;
 	c->payer_id = sqlite3_column_int64(s, 0);
 	c->principal = claims__col_strdup(s, 1);
 	c->facility = claims__col_strdup(s, 2);
@@ -479,10 +437,11 @@ claims__store_analysis_claim(claims_db *db, int64_t claim_id, struct claims__ana
 		return rc;
 	sqlite3_bind_int64(s, 1, claim_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if (!push_str(&c->procs, &c->n_procs, sqlite3_column_text(s, 0)))
-			return oom(db, s);
+		if (!claims__strv_push(&c->procs, &c->n_procs,
+				       (const char *)sqlite3_column_text(s, 0)))
+			return claims__stmt_oom(db, s);
 	if (rc != SQLITE_DONE)
-		return step_error(db, s, rc, "reading a claim's procedures");
+		return claims__step_error(db, s, rc, "reading a claim's procedures");
 	sqlite3_reset(s);
 	return CLAIMS_OK;
 }

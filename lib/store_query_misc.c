@@ -398,7 +398,7 @@ claims_payer_set_rules(claims_db *db, int64_t id, const char *json)
 	claims__clear_error(db);
 	return CLAIMS_OK;
 rollback:
-	sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+	claims__rollback(db);
 	return rc;
 }
 

@@ -201,17 +201,9 @@ read_remit_row(claims_db *db, struct claims__arena *a, claims_remit *r, int64_t 
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(s);
-		return CLAIMS_OK;
-	}
-	if (rc != SQLITE_ROW) {
-		rc = claims__sqlite_error(db, rc, "reading a remittance");
-		sqlite3_reset(s);
+	rc = claims__step_one(db, s, "reading a remittance", found);
+	if (rc < 0 || !*found)
 		return rc;
-	}
-	*found = true;
 	if (!read_summary(a, s, &r->summary))
 		oom = true;
 	r->payer_id = sqlite3_column_int64(s, i++);

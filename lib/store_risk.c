@@ -14,46 +14,6 @@
 /* Roles that count as diagnoses (x12.md §6.4). */
 #define DIAGNOSIS_ROLES "('principal', 'other', 'admitting', 'reason_for_visit', 'external_cause')"
 
-static int
-step_error(claims_db *db, sqlite3_stmt *s, int rc, const char *what)
-{
-	rc = claims__sqlite_error(db, rc, what);
-	sqlite3_reset(s);
-	return rc;
-}
-
-static int
-oom(claims_db *db, sqlite3_stmt *s)
-{
-	if (s)
-		sqlite3_reset(s);
-	return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
-}
-
-/* Append a copy of @p v to a string array. */
-static bool
-push_str(char ***arr, size_t *n, const char *v)
-{
-	char **a = claims__realloc(*arr, (*n + 1) * sizeof(**arr));
-
-	if (!a)
-		return false;
-	*arr = a;
-	a[*n] = claims__strdup(v ? v : "");
-	if (!a[*n])
-		return false;
-	(*n)++;
-	return true;
-}
-
-static void
-free_strs(char **a, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		claims__free(a[i]);
-	claims__free(a);
-}
-
 /* ---------------------------------------------------------------- the claim */
 
 void
@@ -107,13 +67,9 @@ claims__store_risk_claim_load(claims_db *db, int64_t id, struct claims__risk_cla
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(s);
-		return CLAIMS_OK;
-	}
-	if (rc != SQLITE_ROW)
-		return step_error(db, s, rc, "reading a claim");
+	rc = claims__step_one(db, s, "reading a claim", found);
+	if (rc < 0 || !*found)
+		return rc;
 	c->id = id;
 	c->payer_id = sqlite3_column_int64(s, 0);
 	c->version = sqlite3_column_int64(s, 1);
@@ -140,7 +96,6 @@ claims__store_risk_claim_load(claims_db *db, int64_t id, struct claims__risk_cla
 	c->n_warnings = sqlite3_column_int64(s, 25);
 	c->duplicate = sqlite3_column_int(s, 26) != 0;
 	sqlite3_reset(s);
-	*found = true;
 	return CLAIMS_OK;
 }
 
@@ -162,11 +117,11 @@ claims__store_risk_invalid_diagnoses(claims_db *db, int64_t claim_id, char **cod
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		codes[*n] = claims__col_strdup(s, 0);
 		if (!codes[*n])
-			return oom(db, s);
+			return claims__stmt_oom(db, s);
 		(*n)++;
 	}
 	if (rc != SQLITE_DONE)
-		return step_error(db, s, rc, "reading diagnoses");
+		return claims__step_error(db, s, rc, "reading diagnoses");
 	sqlite3_reset(s);
 	return CLAIMS_OK;
 }
@@ -180,7 +135,7 @@ claims__risk_lines_free(struct claims__risk_lines *l)
 		claims__free(l->v[i].procedure_code);
 		claims__free(l->v[i].revenue_code);
 		claims__free(l->v[i].rendering_npi);
-		free_strs(l->v[i].modifiers, l->v[i].n_modifiers);
+		claims__strv_free(l->v[i].modifiers, l->v[i].n_modifiers);
 	}
 	claims__free(l->v);
 	memset(l, 0, sizeof(*l));
@@ -214,7 +169,7 @@ claims__store_risk_lines(claims_db *db, int64_t claim_id, struct claims__risk_li
 			struct claims__risk_line *v = claims__realloc(out->v, ncap * sizeof(*v));
 
 			if (!v)
-				return oom(db, s);
+				return claims__stmt_oom(db, s);
 			out->v = v;
 			cap = ncap;
 		}
@@ -230,7 +185,7 @@ claims__store_risk_lines(claims_db *db, int64_t claim_id, struct claims__risk_li
 		l->max_pointer = sqlite3_column_int64(s, 6);
 	}
 	if (rc != SQLITE_DONE)
-		return step_error(db, s, rc, "reading claim lines");
+		return claims__step_error(db, s, rc, "reading claim lines");
 	sqlite3_reset(s);
 
 	rc = claims__stmt(&s, db, mods);
@@ -245,11 +200,11 @@ claims__store_risk_lines(claims_db *db, int64_t claim_id, struct claims__risk_li
 			k++;
 		if (k == out->n)
 			break;
-		if (!push_str(&out->v[k].modifiers, &out->v[k].n_modifiers, (const char *)v))
-			return oom(db, s);
+		if (!claims__strv_push(&out->v[k].modifiers, &out->v[k].n_modifiers, (const char *)v))
+			return claims__stmt_oom(db, s);
 	}
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return step_error(db, s, rc, "reading line modifiers");
+		return claims__step_error(db, s, rc, "reading line modifiers");
 	sqlite3_reset(s);
 	return CLAIMS_OK;
 }
@@ -259,9 +214,9 @@ claims__store_risk_lines(claims_db *db, int64_t claim_id, struct claims__risk_li
 void
 claims__payer_rules_clear(struct claims__payer_rules *r)
 {
-	free_strs(r->allowed_frequency_types, r->n_allowed);
-	free_strs(r->restricted_facility_types, r->n_restricted);
-	free_strs(r->prior_auth_procedure_codes, r->n_prior_auth);
+	claims__strv_free(r->allowed_frequency_types, r->n_allowed);
+	claims__strv_free(r->restricted_facility_types, r->n_restricted);
+	claims__strv_free(r->prior_auth_procedure_codes, r->n_prior_auth);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -298,14 +253,14 @@ rules_list(claims_db *db, int64_t payer_id, const char *path, char ***out, size_
 			*bad = true;
 			continue;
 		}
-		if (!push_str(out, n, (const char *)sqlite3_column_text(s, 2)))
-			return oom(db, s);
+		if (!claims__strv_push(out, n, (const char *)sqlite3_column_text(s, 2)))
+			return claims__stmt_oom(db, s);
 	}
 	if (rc != SQLITE_DONE)
-		return step_error(db, s, rc, "reading payer rules");
+		return claims__step_error(db, s, rc, "reading payer rules");
 	sqlite3_reset(s);
 	if (*bad) {
-		free_strs(*out, *n);
+		claims__strv_free(*out, *n);
 		*out = NULL;
 		*n = 0;
 	}
@@ -348,7 +303,7 @@ claims__store_payer_rules(claims_db *db, int64_t payer_id, struct claims__payer_
 		rc = SQLITE_DONE;
 	}
 	if (rc != SQLITE_DONE)
-		return step_error(db, s, rc, "reading payer rules");
+		return claims__step_error(db, s, rc, "reading payer rules");
 	sqlite3_reset(s);
 	return CLAIMS_OK;
 }
@@ -372,7 +327,7 @@ two_ints(claims_db *db, sqlite3_stmt *s, int64_t *a, int64_t *b, const char *wha
 		rc = SQLITE_DONE;
 	}
 	if (rc != SQLITE_DONE)
-		return step_error(db, s, rc, what);
+		return claims__step_error(db, s, rc, what);
 	sqlite3_reset(s);
 	return CLAIMS_OK;
 }
@@ -483,13 +438,9 @@ claims__store_risk_latest(claims_db *db, int64_t claim_id, claims_risk_score *r,
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, claim_id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(s);
-		return CLAIMS_OK;
-	}
-	if (rc != SQLITE_ROW)
-		return step_error(db, s, rc, "reading a risk score");
+	rc = claims__step_one(db, s, "reading a risk score", found);
+	if (rc < 0 || !*found)
+		return rc;
 	r->id = sqlite3_column_int64(s, 0);
 	r->claim_id = claim_id;
 	r->claim_version = sqlite3_column_int64(s, 1);
@@ -506,7 +457,6 @@ claims__store_risk_latest(claims_db *db, int64_t claim_id, claims_risk_score *r,
 	for (int i = 0; i < 5; i++)
 		r->weights[i] = sqlite3_column_double(s, 12 + i);
 	sqlite3_reset(s);
-	*found = true;
 
 	rc = claims__stmt(&s, db, factors);
 	if (rc < 0)
@@ -517,7 +467,7 @@ claims__store_risk_latest(claims_db *db, int64_t claim_id, claims_risk_score *r,
 		claims_risk_factor *v = claims__realloc(r->factors, (r->n_factors + 1) * sizeof(*v));
 
 		if (!v)
-			return oom(db, s);
+			return claims__stmt_oom(db, s);
 		r->factors = v;
 		f = &v[r->n_factors++];
 		memset(f, 0, sizeof(*f));
@@ -531,10 +481,10 @@ claims__store_risk_latest(claims_db *db, int64_t claim_id, claims_risk_score *r,
 		f->match_score = sqlite3_column_double(s, 7);
 		f->confidence = sqlite3_column_double(s, 8);
 		if (!f->type || !f->code || !f->severity || !f->message)
-			return oom(db, s);
+			return claims__stmt_oom(db, s);
 	}
 	if (rc != SQLITE_DONE)
-		return step_error(db, s, rc, "reading risk factors");
+		return claims__step_error(db, s, rc, "reading risk factors");
 	sqlite3_reset(s);
 
 	rc = claims__stmt(&s, db, recs);
@@ -542,12 +492,12 @@ claims__store_risk_latest(claims_db *db, int64_t claim_id, claims_risk_score *r,
 		return rc;
 	sqlite3_bind_int64(s, 1, r->id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (!push_str(&r->recommendations, &r->n_recommendations,
+		if (!claims__strv_push(&r->recommendations, &r->n_recommendations,
 			      (const char *)sqlite3_column_text(s, 0)))
-			return oom(db, s);
+			return claims__stmt_oom(db, s);
 	}
 	if (rc != SQLITE_DONE)
-		return step_error(db, s, rc, "reading recommendations");
+		return claims__step_error(db, s, rc, "reading recommendations");
 	sqlite3_reset(s);
 	return CLAIMS_OK;
 }

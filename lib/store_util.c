@@ -39,9 +39,61 @@ claims__step_done(claims_db *db, sqlite3_stmt *s, const char *what)
 		sqlite3_reset(s);
 		return CLAIMS_OK;
 	}
+	return claims__step_error(db, s, rc, what);
+}
+
+int
+claims__step_error(claims_db *db, sqlite3_stmt *s, int rc, const char *what)
+{
 	rc = claims__sqlite_error(db, rc, what);
 	sqlite3_reset(s);
 	return rc;
+}
+
+int
+claims__stmt_oom(claims_db *db, sqlite3_stmt *s)
+{
+	if (s)
+		sqlite3_reset(s);
+	return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
+}
+
+int
+claims__step_one(claims_db *db, sqlite3_stmt *s, const char *what, bool *found)
+{
+	int rc = sqlite3_step(s);
+
+	*found = rc == SQLITE_ROW;
+	if (rc == SQLITE_ROW)
+		return CLAIMS_OK;
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(s);
+		return CLAIMS_OK;
+	}
+	return claims__step_error(db, s, rc, what);
+}
+
+bool
+claims__strv_push(char ***arr, size_t *n, const char *v)
+{
+	char **a = claims__realloc(*arr, (*n + 1) * sizeof(**arr));
+
+	if (!a)
+		return false;
+	*arr = a;
+	a[*n] = claims__strdup(v ? v : "");
+	if (!a[*n])
+		return false;
+	(*n)++;
+	return true;
+}
+
+void
+claims__strv_free(char **a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		claims__free(a[i]);
+	claims__free(a);
 }
 
 char *

@@ -383,13 +383,8 @@ link_txn(claims_db *db, int64_t remit_id, const claims_engine_config *cfg, claim
 	rc = link_one(db, remit_id, cfg, res, episode_id);
 	if (rc == CLAIMS_OK)
 		rc = claims__commit(db);
-	if (rc < 0) {
-		char msg[CLAIMS_ERRBUF_SIZE];
-
-		snprintf(msg, sizeof(msg), "%s", db->errmsg);
-		(void)claims__exec(db, "ROLLBACK");
-		(void)claims__set_error(db, rc, "%s", msg);
-	}
+	if (rc < 0)
+		claims__rollback(db);
 	return rc;
 }
 
@@ -594,13 +589,8 @@ claims_episode_link(claims_episode **out, bool *created, claims_db *db, int64_t 
 	if (created)
 		*created = made;
 	return claims_episode_get(out, db, id);
-rollback: {
-	char msg[CLAIMS_ERRBUF_SIZE];
-
-	snprintf(msg, sizeof(msg), "%s", db->errmsg);
-	(void)claims__exec(db, "ROLLBACK");
-	(void)claims__set_error(db, rc, "%s", msg);
-}
+rollback:
+	claims__rollback(db);
 	claims__link_remit_clear(&r);
 	return rc;
 }
@@ -651,11 +641,8 @@ claims_episode_set_status(claims_episode **out, claims_db *db, int64_t episode_i
 	if (rc == CLAIMS_OK)
 		rc = claims__commit(db);
 	if (rc < 0) {
-		char msg[CLAIMS_ERRBUF_SIZE];
-
-		snprintf(msg, sizeof(msg), "%s", db->errmsg);
-		(void)claims__exec(db, "ROLLBACK");
-		return claims__set_error(db, rc, "%s", msg);
+		claims__rollback(db);
+		return rc;
 	}
 	if (out)
 		return claims_episode_get(out, db, episode_id);

@@ -353,13 +353,8 @@ detect_txn(claims_db *db, int64_t payer_id, int days_back, const claims_engine_c
 	rc = detect_payer(db, payer_id, days_back, cfg, count);
 	if (rc == CLAIMS_OK)
 		rc = claims__commit(db);
-	if (rc < 0) {
-		char msg[CLAIMS_ERRBUF_SIZE];
-
-		snprintf(msg, sizeof(msg), "%s", db->errmsg);
-		(void)claims__exec(db, "ROLLBACK");
-		(void)claims__set_error(db, rc, "%s", msg);
-	}
+	if (rc < 0)
+		claims__rollback(db);
 	return rc;
 }
 

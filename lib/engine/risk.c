@@ -727,13 +727,8 @@ claims_risk_calculate(claims_risk_score **out, claims_db *db, int64_t claim_id,
 		rc = calculate(db, claim_id, &c, s);
 		if (rc == CLAIMS_OK)
 			rc = claims__commit(db);
-		if (rc < 0) {
-			char msg[CLAIMS_ERRBUF_SIZE];
-
-			snprintf(msg, sizeof(msg), "%s", db->errmsg);
-			(void)claims__exec(db, "ROLLBACK");
-			(void)claims__set_error(db, rc, "%s", msg);
-		}
+		if (rc < 0)
+			claims__rollback(db);
 	}
 	if (rc < 0) {
 		claims_risk_score_free(s);

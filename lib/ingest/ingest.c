@@ -522,7 +522,7 @@ end_set(struct ingest *ing, bool completed)
 	if (ing->pass == 1)
 		return CLAIMS_OK;
 	if (ing->store_rc < 0) {
-		(void)claims__exec(ing->db, "ROLLBACK");
+		claims__rollback(ing->db);
 		ing->in_txn = false;
 		return ing->store_rc;
 	}
@@ -531,7 +531,7 @@ end_set(struct ingest *ing, bool completed)
 		if (rc == CLAIMS_OK)
 			rc = claims__commit(ing->db);
 		if (rc < 0) {
-			(void)claims__exec(ing->db, "ROLLBACK");
+			claims__rollback(ing->db);
 		} else {
 			const claims_ingest_counts *sc = &ing->set_counts;
 
@@ -549,7 +549,7 @@ end_set(struct ingest *ing, bool completed)
 	}
 	/* Not closed by its SE: nothing of it stays, but its issues do, no
 	 * longer tied to the claims and payments that were rolled back. */
-	(void)claims__exec(ing->db, "ROLLBACK");
+	claims__rollback(ing->db);
 	ing->in_txn = false;
 	for (size_t i = 0; i < ing->n_pending; i++) {
 		ing->pending[i].claim_id = 0;
@@ -712,7 +712,7 @@ run_pass(struct ingest *ing, int pass, claims_x12_stats *stats)
 		rc = claims__set_error(ing->db, CLAIMS_EIO, "cannot read %s", ing->filename);
 out:
 	if (ing->in_txn) {
-		(void)claims__exec(ing->db, "ROLLBACK");
+		claims__rollback(ing->db);
 		ing->in_txn = false;
 	}
 	claims_x12_reader_free(reader);
@@ -839,7 +839,7 @@ finish_file(struct ingest *ing, const char *status, const char *error_code,
 	if (rc == CLAIMS_OK)
 		rc = claims__commit(ing->db);
 	else
-		(void)claims__exec(ing->db, "ROLLBACK");
+		claims__rollback(ing->db);
 	claims__free(counts);
 	return rc;
 }
@@ -911,7 +911,7 @@ record_file(struct ingest *ing, const char *sha, bool *duplicate)
 		goto fail;
 	return claims__commit(ing->db);
 fail:
-	(void)claims__exec(ing->db, "ROLLBACK");
+	claims__rollback(ing->db);
 	return rc;
 }
 
