@@ -14,6 +14,7 @@
 #include <claims/claims.h>
 
 #include "json.h"
+#include "render.h"
 
 static char *
 render(cJSON *obj)
@@ -67,14 +68,6 @@ json_error(const char *code, const char *message)
 	return render(o);
 }
 
-void
-json_format_cents(char buf[static 32], int64_t cents)
-{
-	uint64_t mag = cents < 0 ? (uint64_t)0 - (uint64_t)cents : (uint64_t)cents;
-
-	snprintf(buf, 32, "%s%" PRIu64 ".%02" PRIu64, cents < 0 ? "-" : "", mag / 100, mag % 100);
-}
-
 char *
 json_migration_status(int version, const char *name, int head, const char *const *applied,
 		      int n_applied)
@@ -99,17 +92,6 @@ json_migration_status(int version, const char *name, int head, const char *const
 		}
 	}
 	return render(o);
-}
-
-/* Money as a JSON number with exactly two decimals (cJSON would print
- * 1500.00 as 1500). */
-static cJSON *
-money(int64_t cents)
-{
-	char buf[32];
-
-	json_format_cents(buf, cents);
-	return cJSON_CreateRaw(buf);
 }
 
 static bool
@@ -143,7 +125,7 @@ json_ingest_counts(const claims_ingest_counts *c)
 	bool ok = o != NULL;
 
 #define INT(f) ok = ok && add(o, #f, cJSON_CreateNumber((double)c->f));
-#define MONEY(f) ok = ok && add(o, #f, money(c->f##_cents));
+#define MONEY(f) ok = ok && add(o, #f, render_money(c->f##_cents));
 	INT(interchanges) INT(groups) INT(transactions) INT(transactions_skipped)
 	INT(claims_parsed) INT(claims_created) INT(claims_updated) INT(claims_voided)
 	INT(claims_unchanged) INT(claim_lines) INT(diagnoses)

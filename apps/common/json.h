@@ -18,8 +18,6 @@ char *json_health(void);
 /* {"error": code, "message": message, "details": {}} */
 char *json_error(const char *code, const char *message);
 
-/* Money in cents as a JSON number text with two decimals ("-0.01"). */
-void json_format_cents(char buf[static 32], int64_t cents);
 
 
 /* claims migrate --json: {"version", "name", "head", "behind", "applied": [names]} */

@@ -44,5 +44,9 @@ char *render_not_found(const char *resource, int64_t id);
 
 /* Money in cents as text with two decimals ("-0.01"), for human output. */
 void render_format_cents(char buf[static 32], int64_t cents);
+/* Money as a JSON number with exactly two decimals (cJSON alone would print
+ * 1500.00 as 1500); NULL when out of memory.  The one money renderer of
+ * json.c and render_*.c. */
+struct cJSON *render_money(int64_t cents);
 
 #endif

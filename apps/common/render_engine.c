@@ -23,16 +23,6 @@ fixed(double v, int places)
 }
 
 static cJSON *
-cents(int64_t c)
-{
-	char buf[32];
-	int64_t a = c < 0 ? -c : c;
-
-	snprintf(buf, sizeof(buf), "%s%" PRId64 ".%02" PRId64, c < 0 ? "-" : "", a / 100, a % 100);
-	return cJSON_CreateRaw(buf);
-}
-
-static cJSON *
 int_or_null(int64_t v)
 {
 	return v ? cJSON_CreateNumber((double)v) : cJSON_CreateNull();
@@ -148,9 +138,9 @@ conditions(const claims_pattern_conditions *c)
 	cJSON_AddItemToObject(o, "facility_types",
 			      string_array(c->facility_types, c->n_facility_types));
 	cJSON_AddItemToObject(o, "charge_amount_min",
-			      c->has_charge_range ? cents(c->charge_min_cents) : cJSON_CreateNull());
+			      c->has_charge_range ? render_money(c->charge_min_cents) : cJSON_CreateNull());
 	cJSON_AddItemToObject(o, "charge_amount_max",
-			      c->has_charge_range ? cents(c->charge_max_cents) : cJSON_CreateNull());
+			      c->has_charge_range ? render_money(c->charge_max_cents) : cJSON_CreateNull());
 	return o;
 }
 

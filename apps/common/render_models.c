@@ -47,8 +47,8 @@ add(struct obj *b, const char *key, cJSON *item)
 	}
 }
 
-static cJSON *
-money(int64_t cents)
+cJSON *
+render_money(int64_t cents)
 {
 	char buf[32];
 
@@ -91,7 +91,7 @@ add_bool(struct obj *b, const char *key, bool v)
 static void
 add_amount(struct obj *b, const char *key, claims_amount a)
 {
-	add(b, key, a.present ? money(a.cents) : cJSON_CreateNull());
+	add(b, key, a.present ? render_money(a.cents) : cJSON_CreateNull());
 }
 
 static void
@@ -327,7 +327,7 @@ adjustment(const void *item)
 
 	add_str(&b, "group_code", j->group_code);
 	add_str(&b, "reason_code", j->reason_code);
-	add(&b, "amount", money(j->amount_cents));
+	add(&b, "amount", render_money(j->amount_cents));
 	add_number(&b, "quantity", j->has_quantity, j->quantity);
 	add_str(&b, "level", j->level);
 	add_id(&b, "service_line_number", j->service_line_number);
