@@ -321,8 +321,6 @@ claims_show(struct cli *cli, claims_db *db, const struct parsed *p)
 	int64_t id;
 	int rc;
 
-	if (p->nargs != 1)
-		return cli_error(cli, CLI_USAGE, "usage: claims claims show ID");
 	rc = parse_id_arg(cli, p->args[0], &id);
 	if (rc != CLI_OK)
 		return rc;
@@ -352,6 +350,49 @@ with_db(struct cli *cli, int (*fn)(struct cli *, claims_db *, const struct parse
 	return rc;
 }
 
+typedef int (*query_fn)(struct cli *, claims_db *, const struct parsed *);
+
+static const struct optmap no_opts[] = { { NULL, NULL } };
+
+/* One subcommand: its options, exactly @p nargs positional arguments
+ * (checked before the database is opened), and its work. */
+struct subcommand {
+	const char *name;
+	const struct optmap *map;
+	int nargs;
+	const char *args_usage; /* the usage line when nargs is wrong */
+	query_fn fn;
+};
+
+static int
+run_parsed(struct cli *cli, int argc, char **argv, const struct subcommand *sub,
+	   const char *usage)
+{
+	struct parsed p;
+	int rc = parse_opts(cli, argc, argv, sub->map, sub->nargs, &p, usage);
+
+	if (rc < 0)
+		return CLI_OK; /* --help */
+	if (rc != CLI_OK)
+		return rc;
+	if (p.nargs != sub->nargs)
+		return cli_error(cli, CLI_USAGE, "usage: %s", sub->args_usage);
+	return with_db(cli, sub->fn, &p);
+}
+
+/* "claims GROUP SUBCOMMAND ...": the subcommand named by argv[1]. */
+static int
+dispatch(struct cli *cli, int argc, char **argv, const struct subcommand *subs,
+	 const char *usage)
+{
+	if (argc < 2)
+		return cli_error(cli, CLI_USAGE, "missing subcommand (usage: %s)", usage);
+	for (; subs->name; subs++)
+		if (strcmp(argv[1], subs->name) == 0)
+			return run_parsed(cli, argc - 1, argv + 1, subs, usage);
+	return cli_error(cli, CLI_USAGE, "unknown subcommand '%s' (usage: %s)", argv[1], usage);
+}
+
 int
 cmd_claims(struct cli *cli, int argc, char **argv)
 {
@@ -359,26 +400,14 @@ cmd_claims(struct cli *cli, int argc, char **argv)
 		"claims claims list [--status S] [--payer ID] [--provider ID] [--practice P] "
 		"[--from DATE] [--to DATE] [--skip N] [--limit N] | show ID | unlinked [--skip N] "
 		"[--limit N]";
-	struct parsed p;
-	int rc;
+	static const struct subcommand subs[] = {
+		{ "list", claims_list_map, 0, NULL, claims_list },
+		{ "unlinked", page_map, 0, NULL, claims_unlinked },
+		{ "show", no_opts, 1, "claims claims show ID", claims_show },
+		{ NULL, NULL, 0, NULL, NULL },
+	};
 
-	if (argc < 2)
-		return cli_error(cli, CLI_USAGE, "missing subcommand (usage: %s)", usage);
-	if (strcmp(argv[1], "list") == 0) {
-		rc = parse_opts(cli, argc - 1, argv + 1, claims_list_map, 0, &p, usage);
-		return rc < 0 ? CLI_OK : rc != CLI_OK ? rc : with_db(cli, claims_list, &p);
-	}
-	if (strcmp(argv[1], "unlinked") == 0) {
-		rc = parse_opts(cli, argc - 1, argv + 1, page_map, 0, &p, usage);
-		return rc < 0 ? CLI_OK : rc != CLI_OK ? rc : with_db(cli, claims_unlinked, &p);
-	}
-	if (strcmp(argv[1], "show") == 0) {
-		static const struct optmap none[] = { { NULL, NULL } };
-
-		rc = parse_opts(cli, argc - 1, argv + 1, none, 1, &p, usage);
-		return rc < 0 ? CLI_OK : rc != CLI_OK ? rc : with_db(cli, claims_show, &p);
-	}
-	return cli_error(cli, CLI_USAGE, "unknown subcommand '%s' (usage: %s)", argv[1], usage);
+	return dispatch(cli, argc, argv, subs, usage);
 }
 
 /* ------------------------------------------------------------------ */
@@ -496,8 +525,6 @@ remits_show(struct cli *cli, claims_db *db, const struct parsed *p)
 	int64_t id;
 	int rc;
 
-	if (p->nargs != 1)
-		return cli_error(cli, CLI_USAGE, "usage: claims remits show ID");
 	rc = parse_id_arg(cli, p->args[0], &id);
 	if (rc != CLI_OK)
 		return rc;
@@ -518,21 +545,13 @@ cmd_remits(struct cli *cli, int argc, char **argv)
 	static const char usage[] =
 		"claims remits list [--status S] [--payer ID] [--claim-number X] [--from DATE] "
 		"[--to DATE] [--skip N] [--limit N] | show ID";
-	static const struct optmap none[] = { { NULL, NULL } };
-	struct parsed p;
-	int rc;
+	static const struct subcommand subs[] = {
+		{ "list", remits_list_map, 0, NULL, remits_list },
+		{ "show", no_opts, 1, "claims remits show ID", remits_show },
+		{ NULL, NULL, 0, NULL, NULL },
+	};
 
-	if (argc < 2)
-		return cli_error(cli, CLI_USAGE, "missing subcommand (usage: %s)", usage);
-	if (strcmp(argv[1], "list") == 0) {
-		rc = parse_opts(cli, argc - 1, argv + 1, remits_list_map, 0, &p, usage);
-		return rc < 0 ? CLI_OK : rc != CLI_OK ? rc : with_db(cli, remits_list, &p);
-	}
-	if (strcmp(argv[1], "show") == 0) {
-		rc = parse_opts(cli, argc - 1, argv + 1, none, 1, &p, usage);
-		return rc < 0 ? CLI_OK : rc != CLI_OK ? rc : with_db(cli, remits_show, &p);
-	}
-	return cli_error(cli, CLI_USAGE, "unknown subcommand '%s' (usage: %s)", argv[1], usage);
+	return dispatch(cli, argc, argv, subs, usage);
 }
 
 /* ------------------------------------------------------------------ */
@@ -656,27 +675,13 @@ cmd_payers(struct cli *cli, int argc, char **argv)
 {
 	static const char usage[] =
 		"claims payers list [--q TEXT] [--skip N] [--limit N] | set-rules ID FILE|-";
-	static const struct optmap none[] = { { NULL, NULL } };
-	struct parsed p;
-	int rc;
+	static const struct subcommand subs[] = {
+		{ "list", payers_list_map, 0, NULL, payers_list },
+		{ "set-rules", no_opts, 2, "claims payers set-rules ID FILE|-", payers_set_rules },
+		{ NULL, NULL, 0, NULL, NULL },
+	};
 
-	if (argc < 2)
-		return cli_error(cli, CLI_USAGE, "missing subcommand (usage: %s)", usage);
-	if (strcmp(argv[1], "list") == 0) {
-		rc = parse_opts(cli, argc - 1, argv + 1, payers_list_map, 0, &p, usage);
-		return rc < 0 ? CLI_OK : rc != CLI_OK ? rc : with_db(cli, payers_list, &p);
-	}
-	if (strcmp(argv[1], "set-rules") == 0) {
-		rc = parse_opts(cli, argc - 1, argv + 1, none, 2, &p, usage);
-		if (rc < 0)
-			return CLI_OK;
-		if (rc != CLI_OK)
-			return rc;
-		if (p.nargs != 2)
-			return cli_error(cli, CLI_USAGE, "usage: claims payers set-rules ID FILE|-");
-		return with_db(cli, payers_set_rules, &p);
-	}
-	return cli_error(cli, CLI_USAGE, "unknown subcommand '%s' (usage: %s)", argv[1], usage);
+	return dispatch(cli, argc, argv, subs, usage);
 }
 
 /* ------------------------------------------------------------------ */
@@ -728,10 +733,9 @@ cmd_logs(struct cli *cli, int argc, char **argv)
 	static const char usage[] =
 		"claims logs [--file ID] [--level info|warning|error] [--code CODE] [--claim ID] "
 		"[--remit ID] [--skip N] [--limit N]";
-	struct parsed p;
-	int rc = parse_opts(cli, argc, argv, logs_map, 0, &p, usage);
+	static const struct subcommand logs = { "logs", logs_map, 0, NULL, logs_list };
 
-	return rc < 0 ? CLI_OK : rc != CLI_OK ? rc : with_db(cli, logs_list, &p);
+	return run_parsed(cli, argc, argv, &logs, usage);
 }
 
 /* ------------------------------------------------------------------ */
@@ -791,8 +795,6 @@ episodes_show(struct cli *cli, claims_db *db, const struct parsed *p)
 	int64_t id;
 	int rc;
 
-	if (p->nargs != 1)
-		return cli_error(cli, CLI_USAGE, "usage: claims episodes show ID");
 	rc = parse_id_arg(cli, p->args[0], &id);
 	if (rc != CLI_OK)
 		return rc;
@@ -835,19 +837,11 @@ cmd_episodes(struct cli *cli, int argc, char **argv)
 	static const char usage[] =
 		"claims episodes list [--claim ID] [--remit ID] [--status S] [--skip N] [--limit N] "
 		"| show ID";
-	static const struct optmap none[] = { { NULL, NULL } };
-	struct parsed p;
-	int rc;
+	static const struct subcommand subs[] = {
+		{ "list", episodes_list_map, 0, NULL, episodes_list },
+		{ "show", no_opts, 1, "claims episodes show ID", episodes_show },
+		{ NULL, NULL, 0, NULL, NULL },
+	};
 
-	if (argc < 2)
-		return cli_error(cli, CLI_USAGE, "missing subcommand (usage: %s)", usage);
-	if (strcmp(argv[1], "list") == 0) {
-		rc = parse_opts(cli, argc - 1, argv + 1, episodes_list_map, 0, &p, usage);
-		return rc < 0 ? CLI_OK : rc != CLI_OK ? rc : with_db(cli, episodes_list, &p);
-	}
-	if (strcmp(argv[1], "show") == 0) {
-		rc = parse_opts(cli, argc - 1, argv + 1, none, 1, &p, usage);
-		return rc < 0 ? CLI_OK : rc != CLI_OK ? rc : with_db(cli, episodes_show, &p);
-	}
-	return cli_error(cli, CLI_USAGE, "unknown subcommand '%s' (usage: %s)", argv[1], usage);
+	return dispatch(cli, argc, argv, subs, usage);
 }
