@@ -82,6 +82,28 @@ struct claims__list_run {
 	int64_t total;
 };
 
+/* Page bounds a *_list_get accepts: skip >= 0, 1 <= limit <= max. */
+bool claims__page_valid(const claims_page *p);
+
+/* The common body of every *_list_get: a new list model of @p list_size
+ * bytes with one page read by claims__run_list() into @p run (the caller
+ * fills its typed fields with CLAIMS__LIST_FROM_RUN).  NULL on failure with
+ * *rc set and recorded; a NULL @p sql means out of memory. */
+void *claims__list_model_run(claims_db *db, const struct claims__sql_pair *sql,
+			     claims__bind_fn bind, const void *query, const int64_t *known_total,
+			     size_t list_size, size_t elem, claims__row_fn row,
+			     struct claims__list_run *run, int *rc);
+
+/* Fill a list model (claims_*_list) from a run and its page. */
+#define CLAIMS__LIST_FROM_RUN(l, run, page)                                                     \
+	do {                                                                                    \
+		(l)->items = (run).items;                                                       \
+		(l)->count = (run).count;                                                       \
+		(l)->total = (run).total;                                                       \
+		(l)->skip = (page).skip;                                                        \
+		(l)->limit = (page).limit;                                                      \
+	} while (0)
+
 /* Count (unless @p known_total) and read one page, in one read transaction. */
 int claims__run_list(claims_db *db, struct claims__arena *a, const struct claims__sql_pair *sql,
 		     claims__bind_fn bind, const void *query, const int64_t *known_total,

@@ -172,6 +172,32 @@ claims__run_count(claims_db *db, const char *sql, claims__bind_fn bind, const vo
 	return rc;
 }
 
+bool
+claims__page_valid(const claims_page *p)
+{
+	return p->skip >= 0 && p->limit >= 1 && p->limit <= CLAIMS_PAGE_MAX_LIMIT;
+}
+
+void *
+claims__list_model_run(claims_db *db, const struct claims__sql_pair *sql, claims__bind_fn bind,
+		       const void *query, const int64_t *known_total, size_t list_size, size_t elem,
+		       claims__row_fn row, struct claims__list_run *run, int *rc)
+{
+	void *l = sql ? claims__model_new(list_size) : NULL;
+
+	if (!l) {
+		*rc = claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
+		return NULL;
+	}
+	*rc = claims__run_list(db, claims__model_arena(l), sql, bind, query, known_total, elem, row,
+			       run);
+	if (*rc < 0) {
+		claims__model_free(l);
+		return NULL;
+	}
+	return l;
+}
+
 int
 claims__run_list(claims_db *db, struct claims__arena *a, const struct claims__sql_pair *sql,
 		 claims__bind_fn bind, const void *query, const int64_t *known_total, size_t elem,

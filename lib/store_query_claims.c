@@ -124,12 +124,6 @@ row_unlinked(struct claims__arena *a, sqlite3_stmt *s, void *item)
 	return !oom;
 }
 
-static bool
-valid_page(const claims_page *p)
-{
-	return p->skip >= 0 && p->limit >= 1 && p->limit <= CLAIMS_PAGE_MAX_LIMIT;
-}
-
 int
 claims_claim_count(int64_t *out, claims_db *db, const claims_claim_query *q)
 {
@@ -154,25 +148,14 @@ claims_claim_list_get(claims_claim_list **out, claims_db *db, const claims_claim
 
 	if (out)
 		*out = NULL;
-	if (!out || !db || !q || !valid_page(&q->page))
+	if (!out || !db || !q || !claims__page_valid(&q->page))
 		return CLAIMS_EINVAL;
 	sql = claims__route_sql_get(&claims__claim_route, claim_mask(q));
-	l = claims__model_new(sizeof(*l));
-	if (!sql || !l) {
-		claims__model_free(l);
-		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
-	}
-	rc = claims__run_list(db, claims__model_arena(l), sql, bind_claim_query, q, known_total,
-			      sizeof(claims_claim_summary), row_summary, &run);
-	if (rc < 0) {
-		claims__model_free(l);
+	l = claims__list_model_run(db, sql, bind_claim_query, q, known_total, sizeof(*l),
+				   sizeof(claims_claim_summary), row_summary, &run, &rc);
+	if (!l)
 		return rc;
-	}
-	l->items = run.items;
-	l->count = run.count;
-	l->total = run.total;
-	l->skip = q->page.skip;
-	l->limit = q->page.limit;
+	CLAIMS__LIST_FROM_RUN(l, run, q->page);
 	*out = l;
 	return CLAIMS_OK;
 }
@@ -219,22 +202,13 @@ claims_unlinked_list_get(claims_claim_list **out, claims_db *db, const claims_pa
 
 	if (out)
 		*out = NULL;
-	if (!out || !db || !page || !valid_page(page))
+	if (!out || !db || !page || !claims__page_valid(page))
 		return CLAIMS_EINVAL;
-	l = claims__model_new(sizeof(*l));
+	l = claims__list_model_run(db, &claims__unlinked_sql, bind_page, page, known_total, sizeof(*l),
+				   sizeof(claims_claim_summary), row_unlinked, &run, &rc);
 	if (!l)
-		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
-	rc = claims__run_list(db, claims__model_arena(l), &claims__unlinked_sql, bind_page, page,
-			      known_total, sizeof(claims_claim_summary), row_unlinked, &run);
-	if (rc < 0) {
-		claims__model_free(l);
 		return rc;
-	}
-	l->items = run.items;
-	l->count = run.count;
-	l->total = run.total;
-	l->skip = page->skip;
-	l->limit = page->limit;
+	CLAIMS__LIST_FROM_RUN(l, run, *page);
 	*out = l;
 	return CLAIMS_OK;
 }

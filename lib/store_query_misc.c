@@ -11,22 +11,6 @@
 
 #define NOW "strftime('%Y-%m-%dT%H:%M:%SZ','now')"
 
-static bool
-valid_page(const claims_page *p)
-{
-	return p->skip >= 0 && p->limit >= 1 && p->limit <= CLAIMS_PAGE_MAX_LIMIT;
-}
-
-/* Fill a list model from a run. */
-#define LIST_FROM_RUN(l, run, page)                                                             \
-	do {                                                                                    \
-		(l)->items = (run).items;                                                       \
-		(l)->count = (run).count;                                                       \
-		(l)->total = (run).total;                                                       \
-		(l)->skip = (page).skip;                                                        \
-		(l)->limit = (page).limit;                                                      \
-	} while (0)
-
 /* One row by id through @p sql; *found false when there is none. */
 static int
 get_one(claims_db *db, const char *sql, int64_t id, struct claims__arena *a, claims__row_fn row,
@@ -179,21 +163,14 @@ claims_episode_list_get(claims_episode_list **out, claims_db *db, const claims_e
 
 	if (out)
 		*out = NULL;
-	if (!out || !db || !q || !valid_page(&q->page))
+	if (!out || !db || !q || !claims__page_valid(&q->page))
 		return CLAIMS_EINVAL;
 	sql = claims__route_sql_get(&claims__episode_route, episode_mask(q));
-	l = claims__model_new(sizeof(*l));
-	if (!sql || !l) {
-		claims__model_free(l);
-		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
-	}
-	rc = claims__run_list(db, claims__model_arena(l), sql, bind_episode_query, q, known_total,
-			      sizeof(claims_episode), row_episode, &run);
-	if (rc < 0) {
-		claims__model_free(l);
+	l = claims__list_model_run(db, sql, bind_episode_query, q, known_total, sizeof(*l),
+				   sizeof(claims_episode), row_episode, &run, &rc);
+	if (!l)
 		return rc;
-	}
-	LIST_FROM_RUN(l, run, q->page);
+	CLAIMS__LIST_FROM_RUN(l, run, q->page);
 	*out = l;
 	return CLAIMS_OK;
 }
@@ -283,21 +260,14 @@ claims_payer_list_get(claims_payer_list **out, claims_db *db, const claims_payer
 
 	if (out)
 		*out = NULL;
-	if (!out || !db || !q || !valid_page(&q->page))
+	if (!out || !db || !q || !claims__page_valid(&q->page))
 		return CLAIMS_EINVAL;
 	sql = claims__route_sql_get(&claims__payer_route, q->q ? 1u : 0u);
-	l = claims__model_new(sizeof(*l));
-	if (!sql || !l) {
-		claims__model_free(l);
-		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
-	}
-	rc = claims__run_list(db, claims__model_arena(l), sql, bind_payer_query, q, known_total,
-			      sizeof(claims_payer), row_payer, &run);
-	if (rc < 0) {
-		claims__model_free(l);
+	l = claims__list_model_run(db, sql, bind_payer_query, q, known_total, sizeof(*l),
+				   sizeof(claims_payer), row_payer, &run, &rc);
+	if (!l)
 		return rc;
-	}
-	LIST_FROM_RUN(l, run, q->page);
+	CLAIMS__LIST_FROM_RUN(l, run, q->page);
 	*out = l;
 	return CLAIMS_OK;
 }
@@ -514,21 +484,14 @@ claims_parser_log_list_get(claims_parser_log_list **out, claims_db *db,
 
 	if (out)
 		*out = NULL;
-	if (!out || !db || !q || !valid_page(&q->page))
+	if (!out || !db || !q || !claims__page_valid(&q->page))
 		return CLAIMS_EINVAL;
 	sql = claims__route_sql_get(&claims__log_route, log_mask(q));
-	l = claims__model_new(sizeof(*l));
-	if (!sql || !l) {
-		claims__model_free(l);
-		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
-	}
-	rc = claims__run_list(db, claims__model_arena(l), sql, bind_log_query, q, known_total,
-			      sizeof(claims_parser_log), row_log, &run);
-	if (rc < 0) {
-		claims__model_free(l);
+	l = claims__list_model_run(db, sql, bind_log_query, q, known_total, sizeof(*l),
+				   sizeof(claims_parser_log), row_log, &run, &rc);
+	if (!l)
 		return rc;
-	}
-	LIST_FROM_RUN(l, run, q->page);
+	CLAIMS__LIST_FROM_RUN(l, run, q->page);
 	*out = l;
 	return CLAIMS_OK;
 }
@@ -593,21 +556,14 @@ claims_file_list_get(claims_file_list **out, claims_db *db, const claims_page *p
 
 	if (out)
 		*out = NULL;
-	if (!out || !db || !page || !valid_page(page))
+	if (!out || !db || !page || !claims__page_valid(page))
 		return CLAIMS_EINVAL;
 	sql = claims__route_sql_get(&file_sql, 0);
-	l = claims__model_new(sizeof(*l));
-	if (!sql || !l) {
-		claims__model_free(l);
-		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
-	}
-	rc = claims__run_list(db, claims__model_arena(l), sql, bind_page, page, NULL,
-			      sizeof(claims_file), row_file, &run);
-	if (rc < 0) {
-		claims__model_free(l);
+	l = claims__list_model_run(db, sql, bind_page, page, NULL, sizeof(*l),
+				   sizeof(claims_file), row_file, &run, &rc);
+	if (!l)
 		return rc;
-	}
-	LIST_FROM_RUN(l, run, *page);
+	CLAIMS__LIST_FROM_RUN(l, run, *page);
 	*out = l;
 	return CLAIMS_OK;
 }

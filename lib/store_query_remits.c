@@ -132,26 +132,14 @@ claims_remit_list_get(claims_remit_list **out, claims_db *db, const claims_remit
 
 	if (out)
 		*out = NULL;
-	if (!out || !db || !q || q->page.skip < 0 || q->page.limit < 1 ||
-	    q->page.limit > CLAIMS_PAGE_MAX_LIMIT)
+	if (!out || !db || !q || !claims__page_valid(&q->page))
 		return CLAIMS_EINVAL;
 	sql = claims__route_sql_get(&claims__remit_route, remit_mask(q));
-	l = claims__model_new(sizeof(*l));
-	if (!sql || !l) {
-		claims__model_free(l);
-		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
-	}
-	rc = claims__run_list(db, claims__model_arena(l), sql, bind_remit_query, q, known_total,
-			      sizeof(claims_remit_summary), row_summary, &run);
-	if (rc < 0) {
-		claims__model_free(l);
+	l = claims__list_model_run(db, sql, bind_remit_query, q, known_total, sizeof(*l),
+				   sizeof(claims_remit_summary), row_summary, &run, &rc);
+	if (!l)
 		return rc;
-	}
-	l->items = run.items;
-	l->count = run.count;
-	l->total = run.total;
-	l->skip = q->page.skip;
-	l->limit = q->page.limit;
+	CLAIMS__LIST_FROM_RUN(l, run, q->page);
 	*out = l;
 	return CLAIMS_OK;
 }
