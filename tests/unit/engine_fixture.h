@@ -179,4 +179,19 @@ fx_open_memory(void)
 	return db;
 }
 
+/* cmocka fixtures: a fresh in-memory database per test. */
+static int
+fx_setup(void **state)
+{
+	*state = fx_open_memory();
+	return 0;
+}
+
+static int
+fx_teardown(void **state)
+{
+	claims_db_close(*state);
+	return 0;
+}
+
 #endif

@@ -11,20 +11,6 @@
 
 #include "claims/engine.h"
 
-static int
-setup(void **state)
-{
-	*state = fx_open_memory();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	claims_db_close(*state);
-	return 0;
-}
-
 /* One 837 of one subscriber (payer, member MEMBER1, DOE JANE) with the given claims. */
 static int64_t
 ingest_837(claims_db *db, const char *payer, const char *claims_segs, bool no_link)
@@ -808,26 +794,26 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_primary_match_links_on_ingest, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_remittance_first_then_claim, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_link_then_link_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_primary_match_links_on_ingest, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_remittance_first_then_claim, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_no_link_then_link_all, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_fallback_never_links_every_claim_of_a_payer,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_patient_match_and_ambiguity, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rule_a_narrows_by_charge, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_secondary_payment_is_another_episode, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_reversal_and_correction, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reversal_before_original, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_replacement_and_void_chain, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_episode_counts_without_double_counting, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_carc_seed_matches_spec, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_manual_link, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_status_changes, setup, teardown),
+						fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_patient_match_and_ambiguity, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_rule_a_narrows_by_charge, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_secondary_payment_is_another_episode, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_reversal_and_correction, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_reversal_before_original, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_replacement_and_void_chain, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_episode_counts_without_double_counting, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_carc_seed_matches_spec, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_manual_link, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_status_changes, fx_setup, fx_teardown),
 		cmocka_unit_test(test_concurrent_linking_never_duplicates),
 		cmocka_unit_test(test_config_from_env),
-		cmocka_unit_test_setup_teardown(test_charge_tolerance, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_charge_tolerance, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

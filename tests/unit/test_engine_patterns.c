@@ -11,20 +11,6 @@
 #include "engine/engine_internal.h"
 #include "engine/patterns.h"
 
-static int
-setup(void **state)
-{
-	*state = fx_open_memory();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	claims_db_close(*state);
-	return 0;
-}
-
 static void
 claim(struct tx *b, const char *pcn, int charge, const char *proc, const char *principal)
 {
@@ -362,11 +348,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_example_42_detection, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_example_42_detection, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_redetection_keeps_first_seen_and_deactivates,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_thresholds_and_conditions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_examples_6_and_7_analysis, setup, teardown),
+						fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_thresholds_and_conditions, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_examples_6_and_7_analysis, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,20 +12,6 @@
 #include "engine/engine_internal.h"
 #include "engine/risk.h"
 
-static int
-setup(void **state)
-{
-	*state = fx_open_memory();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	claims_db_close(*state);
-	return 0;
-}
-
 static const double default_w[5] = { 0.20, 0.25, 0.20, 0.15, 0.20 };
 
 /* ================================================================ pure parts */
@@ -466,14 +452,14 @@ main(void)
 		cmocka_unit_test(test_levels_take_the_higher_at_boundaries),
 		cmocka_unit_test(test_example_5_historical),
 		cmocka_unit_test(test_rounding_follows_the_binary_value),
-		cmocka_unit_test_setup_teardown(test_example_3_clean_claim, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_example_4_bad_claim, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_coding_and_documentation_rules, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_payer_rules, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_historical_from_linked_episodes, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_history_of_scores, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_speed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_example_3_clean_claim, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_example_4_bad_claim, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_coding_and_documentation_rules, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_payer_rules, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_historical_from_linked_episodes, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_history_of_scores, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_speed, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
