@@ -29,6 +29,10 @@ struct cli {
 int cli_error(const struct cli *cli, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Print a rendered JSON document and free it; a NULL document (rendering
+ * ran out of memory) is reported as CLI_INTERNAL. */
+int cli_emit(const struct cli *cli, char *doc);
+
 /* Map a library error to the CLI exit code. */
 int cli_exit_for(int claims_rc);
 

@@ -35,15 +35,9 @@ report(const struct cli *cli, claims_db *db, const struct applied *a)
 
 	if (claims_db_schema_version(&version, db) < 0)
 		return cli_error(cli, CLI_DB, "%s", claims_db_errmsg(db));
-	if (cli->json) {
-		char *doc = json_migration_status(version, claims_migration_name(version), head,
-						  a->names, a->count);
-		if (!doc)
-			return cli_error(cli, CLI_INTERNAL, "out of memory");
-		printf("%s\n", doc);
-		free(doc);
-		return CLI_OK;
-	}
+	if (cli->json)
+		return cli_emit(cli, json_migration_status(version, claims_migration_name(version),
+							   head, a->names, a->count));
 	if (version == head)
 		printf("Database is at version %s (head)\n", claims_migration_name(version));
 	else

@@ -56,17 +56,6 @@ parse_id(const char *s, int64_t *out)
 	return true;
 }
 
-/* Print a rendered JSON document (or report that rendering failed). */
-static int
-emit(const struct cli *cli, char *json)
-{
-	if (!json)
-		return cli_error(cli, CLI_INTERNAL, "out of memory");
-	printf("%s\n", json);
-	free(json);
-	return CLI_OK;
-}
-
 static int
 fail(const struct cli *cli, claims_db *db, int rc)
 {
@@ -123,7 +112,7 @@ cmd_link(struct cli *cli, int argc, char **argv)
 			return fail(cli, db, rc);
 		claims_db_close(db);
 		if (cli->json)
-			return emit(cli, render_link_summary(&s));
+			return cli_emit(cli, render_link_summary(&s));
 		if (!cli->quiet)
 			printf("Linked %" PRId64 " of %" PRId64 " remittances (%" PRId64
 			       " already linked, %" PRId64 " ambiguous, %" PRId64 " unmatched)\n",
@@ -139,7 +128,7 @@ cmd_link(struct cli *cli, int argc, char **argv)
 			return fail(cli, db, rc);
 		claims_db_close(db);
 		if (cli->json) {
-			rc = emit(cli, render_episode(e));
+			rc = cli_emit(cli, render_episode(e));
 		} else {
 			if (!cli->quiet)
 				printf("Episode %" PRId64 ": claim %" PRId64 ", remittance %" PRId64
@@ -159,7 +148,7 @@ cmd_link(struct cli *cli, int argc, char **argv)
 			return fail(cli, db, rc);
 		claims_db_close(db);
 		if (cli->json) {
-			rc = emit(cli, render_link_result(r));
+			rc = cli_emit(cli, render_link_result(r));
 		} else {
 			rc = CLI_OK;
 			if (!cli->quiet && r->episode)
@@ -235,7 +224,7 @@ cmd_risk(struct cli *cli, int argc, char **argv)
 		if (rc < 0)
 			return fail(cli, db, rc);
 		if (cli->json) {
-			rc = emit(cli, !s ? render_risk_none(id)
+			rc = cli_emit(cli, !s ? render_risk_none(id)
 					  : show ? render_risk_score(s) : render_risk_calculated(s));
 		} else if (!s) {
 			printf("Claim %" PRId64 ": risk score not yet calculated\n", id);
@@ -315,7 +304,7 @@ cmd_patterns(struct cli *cli, int argc, char **argv)
 		if (rc < 0)
 			return fail(cli, db, rc);
 		if (cli->json) {
-			rc = emit(cli, render_pattern_analysis(a));
+			rc = cli_emit(cli, render_pattern_analysis(a));
 		} else {
 			printf("Claim %" PRId64 ": %zu matching pattern%s\n", a->claim_id, a->count,
 			       a->count == 1 ? "" : "s");
@@ -334,7 +323,7 @@ cmd_patterns(struct cli *cli, int argc, char **argv)
 		if (rc < 0)
 			return fail(cli, db, rc);
 		if (cli->json) {
-			rc = emit(cli, render_pattern_detect_all(s));
+			rc = cli_emit(cli, render_pattern_detect_all(s));
 		} else {
 			if (!cli->quiet)
 				for (size_t i = 0; i < s->n_payers; i++)
@@ -353,7 +342,7 @@ cmd_patterns(struct cli *cli, int argc, char **argv)
 		if (rc < 0)
 			return fail(cli, db, rc);
 		if (cli->json)
-			rc = emit(cli, render_pattern_list(l, detect));
+			rc = cli_emit(cli, render_pattern_list(l, detect));
 		else
 			print_patterns(l);
 		claims_pattern_list_free(l);

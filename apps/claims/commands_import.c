@@ -235,11 +235,11 @@ cmd_import(struct cli *cli, int argc, char **argv)
 
 	if (docs) {
 		char *out = json_render_files(docs, (size_t)nfiles);
+
 		free(docs);
-		if (!out)
-			return cli_error(cli, CLI_INTERNAL, "out of memory");
-		printf("%s\n", out);
-		free(out);
+		rc = cli_emit(cli, out);
+		if (rc != CLI_OK)
+			return rc;
 	}
 	if (worst != CLI_OK)
 		return worst;

@@ -120,17 +120,6 @@ db_failed(const struct cli *cli, claims_db *db, int rc)
 	return cli_error(cli, cli_exit_for(rc), "%s", claims_db_errmsg(db));
 }
 
-/* Print a rendered document (NULL = out of memory) and free it. */
-static int
-emit(const struct cli *cli, char *doc)
-{
-	if (!doc)
-		return cli_error(cli, CLI_INTERNAL, "out of memory");
-	printf("%s\n", doc);
-	free(doc);
-	return CLI_OK;
-}
-
 static const char *
 or_dash(const char *s)
 {
@@ -219,7 +208,7 @@ claims_list(struct cli *cli, claims_db *db, const struct parsed *p)
 	if (rc < 0)
 		return db_failed(cli, db, rc);
 	if (cli->json)
-		rc = emit(cli, render_claim_list(l));
+		rc = cli_emit(cli, render_claim_list(l));
 	else
 		print_claim_rows(l, false), rc = CLI_OK;
 	claims_claim_list_free(l);
@@ -240,7 +229,7 @@ claims_unlinked(struct cli *cli, claims_db *db, const struct parsed *p)
 	if (rc < 0)
 		return db_failed(cli, db, rc);
 	if (cli->json)
-		rc = emit(cli, render_unlinked_list(l));
+		rc = cli_emit(cli, render_unlinked_list(l));
 	else
 		print_claim_rows(l, true), rc = CLI_OK;
 	claims_claim_list_free(l);
@@ -328,7 +317,7 @@ claims_show(struct cli *cli, claims_db *db, const struct parsed *p)
 	if (rc < 0)
 		return db_failed(cli, db, rc);
 	if (cli->json)
-		rc = emit(cli, render_claim(c));
+		rc = cli_emit(cli, render_claim(c));
 	else
 		print_claim(c), rc = CLI_OK;
 	claims_claim_free(c);
@@ -439,7 +428,7 @@ remits_list(struct cli *cli, claims_db *db, const struct parsed *p)
 	if (rc < 0)
 		return db_failed(cli, db, rc);
 	if (cli->json) {
-		rc = emit(cli, render_remit_list(l));
+		rc = cli_emit(cli, render_remit_list(l));
 	} else {
 		printf("%-8s %-24s %-4s %12s %-10s %-10s %s\n", "ID", "CLAIM NUMBER", "CLP2",
 		       "PAID", "PAID ON", "STATUS", "PAYER");
@@ -532,7 +521,7 @@ remits_show(struct cli *cli, claims_db *db, const struct parsed *p)
 	if (rc < 0)
 		return db_failed(cli, db, rc);
 	if (cli->json)
-		rc = emit(cli, render_remit(r));
+		rc = cli_emit(cli, render_remit(r));
 	else
 		print_remit(r), rc = CLI_OK;
 	claims_remit_free(r);
@@ -578,7 +567,7 @@ payers_list(struct cli *cli, claims_db *db, const struct parsed *p)
 	if (rc < 0)
 		return db_failed(cli, db, rc);
 	if (cli->json) {
-		rc = emit(cli, render_payer_list(l));
+		rc = cli_emit(cli, render_payer_list(l));
 	} else {
 		printf("%-6s %-20s %-30s %8s %8s  %s\n", "ID", "PAYER ID", "NAME", "CLAIMS",
 		       "REMITS", "RULES");
@@ -662,7 +651,7 @@ payers_set_rules(struct cli *cli, claims_db *db, const struct parsed *p)
 	if (rc < 0)
 		return db_failed(cli, db, rc);
 	if (cli->json)
-		rc = emit(cli, render_payer(py));
+		rc = cli_emit(cli, render_payer(py));
 	else if (!cli->quiet)
 		printf("Rules of payer %" PRId64 " (%s) set: %s\n", py->id, py->payer_id,
 		       py->rules_config_json), rc = CLI_OK;
@@ -712,7 +701,7 @@ logs_list(struct cli *cli, claims_db *db, const struct parsed *p)
 	if (rc < 0)
 		return db_failed(cli, db, rc);
 	if (cli->json) {
-		rc = emit(cli, render_parser_log_list(l));
+		rc = cli_emit(cli, render_parser_log_list(l));
 	} else {
 		for (size_t i = 0; i < l->count; i++) {
 			const claims_parser_log *g = &l->items[i];
@@ -775,7 +764,7 @@ episodes_list(struct cli *cli, claims_db *db, const struct parsed *p)
 	if (rc < 0)
 		return db_failed(cli, db, rc);
 	if (cli->json) {
-		rc = emit(cli, render_episode_list(l));
+		rc = cli_emit(cli, render_episode_list(l));
 	} else {
 		printf("%-8s %-8s %-8s %-9s %12s %7s  %s\n", "ID", "CLAIM", "REMIT", "STATUS",
 		       "PAID", "DENIALS", "LINKED BY");
@@ -802,7 +791,7 @@ episodes_show(struct cli *cli, claims_db *db, const struct parsed *p)
 	if (rc < 0)
 		return db_failed(cli, db, rc);
 	if (cli->json) {
-		rc = emit(cli, render_episode(e));
+		rc = cli_emit(cli, render_episode(e));
 	} else {
 		char buf[32], n[32];
 

@@ -69,6 +69,16 @@ cli_error(const struct cli *cli, int code, const char *fmt, ...)
 }
 
 int
+cli_emit(const struct cli *cli, char *doc)
+{
+	if (!doc)
+		return cli_error(cli, CLI_INTERNAL, "out of memory");
+	printf("%s\n", doc);
+	free(doc);
+	return CLI_OK;
+}
+
+int
 cli_exit_for(int rc)
 {
 	switch (rc) {
