@@ -42,6 +42,7 @@
 #include "x12/values.h"
 #include "arena.h"
 #include "engine/engine_internal.h"
+#include "store_engine.h"
 #include "map835.h"
 #include "map837.h"
 
@@ -100,29 +101,17 @@ struct ingest {
 	size_t n_pending, cap_pending;
 
 	/* the current set's claims or new remittances, linked after its COMMIT */
-	int64_t *link_ids;
-	size_t n_link_ids, cap_link_ids;
+	struct claims__ids link_ids;
 };
 
 /* Remember a stored claim or new remittance of the set for linking. */
 static int
 link_later(struct ingest *ing, int64_t id)
 {
-	if (ing->opts->no_link)
+	if (ing->opts->no_link || claims__ids_push(&ing->link_ids, id) == CLAIMS_OK)
 		return CLAIMS_OK;
-	if (ing->n_link_ids == ing->cap_link_ids) {
-		size_t cap = ing->cap_link_ids ? ing->cap_link_ids * 2 : 64;
-		int64_t *v = claims__realloc(ing->link_ids, cap * sizeof(*v));
-
-		if (!v) {
-			ing->store_rc = claims__set_error(ing->db, CLAIMS_ENOMEM, "out of memory");
-			return ing->store_rc;
-		}
-		ing->link_ids = v;
-		ing->cap_link_ids = cap;
-	}
-	ing->link_ids[ing->n_link_ids++] = id;
-	return CLAIMS_OK;
+	ing->store_rc = claims__set_error(ing->db, CLAIMS_ENOMEM, "out of memory");
+	return ing->store_rc;
 }
 
 /* Linking after a committed set (engine.md §1.1), in its own transactions.
@@ -134,16 +123,16 @@ link_set(struct ingest *ing)
 	int64_t linked = 0;
 	int rc;
 
-	if (ing->n_link_ids == 0)
+	if (ing->link_ids.n == 0)
 		return;
 	rc = claims__engine_link_after_set(ing->db, ing->set_type == CLAIMS_X12_TYPE_835,
-					   ing->link_ids, ing->n_link_ids, ing->opts->engine,
+					   ing->link_ids.v, ing->link_ids.n, ing->opts->engine,
 					   &linked);
 	ing->counts.episodes_linked += linked;
 	if (rc < 0)
 		claims__log(ing->db, CLAIMS_LOG_WARNING, "linking after %s stopped: %s",
 			    ing->filename, claims_db_errmsg(ing->db));
-	ing->n_link_ids = 0;
+	ing->link_ids.n = 0;
 }
 
 /* ------------------------------------------------------------ issues */
@@ -469,7 +458,7 @@ begin_set(struct ingest *ing)
 	ing->payer_header = NULL;
 	ing->payer_db_id = 0;
 	memset(&ing->set_counts, 0, sizeof(ing->set_counts));
-	ing->n_link_ids = 0;
+	ing->link_ids.n = 0;
 	if (ing->pass == 1)
 		return CLAIMS_OK;
 	rc = claims__exec(ing->db, "BEGIN IMMEDIATE");
@@ -888,7 +877,8 @@ record_file(struct ingest *ing, const char *sha, bool *duplicate)
 		snprintf(r->detected_type, sizeof(r->detected_type), "%s", row.detected_type);
 		counts_from_json(&r->counts, row.counts_json);
 		claims__free(row.counts_json);
-		return claims__commit(ing->db);
+		/* Nothing was written: end the lock without a write-epoch bump. */
+		return claims__exec(ing->db, "COMMIT");
 	}
 	if (found) {
 		claims__free(row.counts_json);
@@ -1045,7 +1035,7 @@ ingest_source(claims_ingest_result **out, claims_db *db, struct source *src,
 	rc = ingest_run(&ing);
 	clear_pending(&ing);
 	claims__free(ing.pending);
-	claims__free(ing.link_ids);
+	claims__ids_free(&ing.link_ids);
 	if (rc < 0) {
 		claims_ingest_result_free(r);
 		return rc;

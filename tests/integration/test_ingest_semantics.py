@@ -187,10 +187,13 @@ class Semantics(TempDirTestCase):
 
     def test_cli_writes_bump_the_write_epoch(self):
         epoch = lambda: int(self.q("SELECT value FROM meta WHERE key = 'write_epoch'")[0][0])
-        self.imp(g.file_837([({}, [g.claim('E1', '10', [('99213', '10')])])]))
+        data = g.file_837([({}, [g.claim('E1', '10', [('99213', '10')])])])
+        self.imp(data)
         after_837 = epoch()
         self.assertGreater(after_837, 0)
         run_cli('--db', self.db, 'migrate', '--status')  # reads only
+        self.assertEqual(epoch(), after_837)
+        self.assertEqual(self.imp(data)['status'], 'duplicate')  # writes nothing
         self.assertEqual(epoch(), after_837)
         self.imp(g.file_835([g.payment('E1', '1', '10', '10')], '10'))
         self.assertGreater(epoch(), after_837)
