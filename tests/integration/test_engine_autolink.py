@@ -102,9 +102,14 @@ class AutoLink(TempDirTestCase):
         self.assertEqual(sorted(out['component_scores']),
                          ['coding_risk', 'documentation_risk', 'historical_risk',
                           'pattern_risk', 'payer_risk'])
+        calculated = out
         r = self.cli('--json', 'risk', 'show', '1')
         self.assertIn('"overall_score":', r.stdout)
         out = json.loads(r.stdout)
+        # show answers the newest stored score: the one just calculated
+        self.assertEqual((out['overall_score'], out['risk_level'], out['calculated_at']),
+                         (calculated['overall_score'], calculated['risk_level'],
+                          calculated['calculated_at']))
         self.assertEqual(out['model_version'], 'rules-1')
         self.assertEqual(out['claim_version'], 1)
         self.cli('risk', 'calculate', '7', rc=4)
