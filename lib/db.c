@@ -258,6 +258,7 @@ claims_db_close(claims_db *db)
 {
 	if (!db)
 		return;
+	claims__inval_discard(db);
 	claims__stmt_cache_free(db->stmts);
 	if (db->sql)
 		sqlite3_close_v2(db->sql);

@@ -33,6 +33,15 @@ struct claims__stmt_cache;
 void claims__stmt_cache_free(struct claims__stmt_cache *cache);
 
 /* ---- the handle (db.c) */
+/* Invalidations recorded during the open write transaction (invalidate.c):
+ * items are "k<key>" or "p<prefix>"; all = clear everything (recording ran
+ * out of memory). */
+struct claims__inval {
+	char **items;
+	size_t n, cap;
+	bool all;
+};
+
 struct claims_db {
 	sqlite3 *sql;
 	char *path;
@@ -40,6 +49,8 @@ struct claims_db {
 	struct claims__stmt_cache *stmts;
 	int sqlite_errcode;
 	char errmsg[CLAIMS_ERRBUF_SIZE];
+	claims_cache *cache;        /* claims_db_set_cache(); NULL = none */
+	struct claims__inval inval;
 };
 
 /* Map a SQLite result code to a claims_error. */
@@ -82,6 +93,15 @@ int claims__commit(claims_db *db);
  * error (the failure's reason, not the rollback's).  A failed ROLLBACK
  * means SQLite already ended the transaction; nothing more to do. */
 void claims__rollback(claims_db *db);
+
+/* ---- cache invalidation (invalidate.c, spec/cache.md §6).  Record that
+ * the open transaction changes "<prefix>:<id>" / every "count:X*" key; the
+ * record reaches the attached cache after claims__commit() succeeds and is
+ * dropped by claims__rollback().  No-ops without a cache. */
+void claims__inval_key(claims_db *db, const char *prefix, int64_t id);
+void claims__inval_prefix(claims_db *db, const char *prefix);
+void claims__inval_flush(claims_db *db);
+void claims__inval_discard(claims_db *db);
 
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ" into buf (at least 21 bytes). */
 void claims__now_ts(char buf[static 21]);

@@ -508,6 +508,9 @@ claims__store_claim_put(claims_db *db, const struct claims__claim_rec *c, int64_
 	rc = claims__store_payer_ensure(db, &x.payer_id, c->payer.payer_id, c->payer.name);
 	if (rc < 0)
 		return rc;
+	/* Ingest of an 837 set (spec/cache.md §6). */
+	claims__inval_prefix(db, "count:claim");
+	claims__inval_prefix(db, "count:payer");
 
 	rc = claims__stmt(&s, db, find);
 	if (rc < 0)
@@ -530,6 +533,14 @@ claims__store_claim_put(claims_db *db, const struct claims__claim_rec *c, int64_
 			goto out;
 	}
 
+	if (e.found) {
+		/* An existing claim changes even when its content does not
+		 * (submission_count, updated_at). */
+		claims__inval_key(db, "claim", e.id);
+		claims__inval_key(db, "pattern:analysis", e.id);
+		if (is_replacement || is_void)
+			claims__inval_key(db, "risk_score", e.id);
+	}
 	if (e.found && strcmp(e.sha, c->content_sha256) == 0) {
 		rc = claims__stmt(&s, db, bump);
 		if (rc < 0)

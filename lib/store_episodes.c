@@ -363,6 +363,14 @@ claims__store_episode_insert(claims_db *db, const struct claims__episode_new *e,
 	if (rc != SQLITE_DONE)
 		return claims__sqlite_error(db, rc, "storing an episode");
 	*id_out = sqlite3_last_insert_rowid(db->sql);
+	/* "link set" (spec/cache.md §6); the claim's status is recomputed and
+	 * invalidated by claims__store_claim_recompute_status(). */
+	claims__inval_key(db, "episode", *id_out);
+	claims__inval_prefix(db, "count:episode");
+	claims__inval_key(db, "claim", e->claim_id);
+	claims__inval_prefix(db, "count:claim");
+	claims__inval_key(db, "remittance", e->remittance_id);
+	claims__inval_prefix(db, "count:remittance");
 	return CLAIMS_OK;
 }
 
@@ -379,6 +387,8 @@ claims__store_remit_set_status(claims_db *db, int64_t remit_id, const char *stat
 		return rc;
 	sqlite3_bind_int64(s, 1, remit_id);
 	sqlite3_bind_text(s, 2, status, -1, SQLITE_STATIC);
+	claims__inval_key(db, "remittance", remit_id);
+	claims__inval_prefix(db, "count:remittance");
 	return claims__step_done(db, s, "setting a remittance status");
 }
 
@@ -458,6 +468,8 @@ claims__store_episode_mark_reversed(claims_db *db, int64_t ep, int64_t by_ep)
 		return rc;
 	sqlite3_bind_int64(s, 1, ep);
 	sqlite3_bind_int64(s, 2, by_ep);
+	claims__inval_key(db, "episode", ep);
+	claims__inval_prefix(db, "count:episode");
 	return claims__step_done(db, s, "reversing an episode");
 }
 
@@ -504,6 +516,9 @@ claims__store_claim_recompute_status(claims_db *db, int64_t claim_id)
 		return rc;
 	sqlite3_bind_int64(s, 1, claim_id);
 	sqlite3_bind_text(s, 2, status, -1, SQLITE_STATIC);
+	/* Whether or not the status moves, the claim's episodes did. */
+	claims__inval_key(db, "claim", claim_id);
+	claims__inval_prefix(db, "count:claim");
 	return claims__step_done(db, s, "setting a claim status");
 }
 
@@ -657,6 +672,8 @@ claims__store_episode_set_status(claims_db *db, int64_t id, const char *status)
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_text(s, 2, status, -1, SQLITE_STATIC);
+	claims__inval_key(db, "episode", id);
+	claims__inval_prefix(db, "count:episode");
 	return claims__step_done(db, s, "setting an episode status");
 }
 

@@ -80,17 +80,22 @@ claims_db_write_epoch_bump(claims_db *db)
 int
 claims__commit(claims_db *db)
 {
-	if (db->opts.bump_write_epoch) {
-		int rc = claims__store_meta_bump_write_epoch(db);
+	int rc;
 
+	if (db->opts.bump_write_epoch) {
+		rc = claims__store_meta_bump_write_epoch(db);
 		if (rc < 0)
 			return rc;
 	}
-	return claims__exec(db, "COMMIT");
+	rc = claims__exec(db, "COMMIT");
+	if (rc == CLAIMS_OK)
+		claims__inval_flush(db);
+	return rc;
 }
 
 void
 claims__rollback(claims_db *db)
 {
 	(void)sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+	claims__inval_discard(db);
 }

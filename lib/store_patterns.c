@@ -213,6 +213,15 @@ claims__store_carc_description(claims_db *db, const char *reason, char **out)
 
 /* ---------------------------------------------------------------- patterns */
 
+/* Pattern detection for a payer (spec/cache.md §6): its list, and every
+ * analysis, which may have matched its old patterns. */
+static void
+invalidate_payer_patterns(claims_db *db, int64_t payer_id)
+{
+	claims__inval_key(db, "pattern:payer", payer_id);
+	claims__inval_prefix(db, "pattern:analysis");
+}
+
 int
 claims__store_pattern_upsert(claims_db *db, const struct claims__pattern_row *p, int64_t *id_out)
 {
@@ -233,6 +242,7 @@ claims__store_pattern_upsert(claims_db *db, const struct claims__pattern_row *p,
 
 	if (rc < 0)
 		return rc;
+	invalidate_payer_patterns(db, p->payer_id);
 	sqlite3_bind_int64(s, 1, p->payer_id);
 	sqlite3_bind_text(s, 2, p->description, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, p->code, -1, SQLITE_STATIC);
@@ -267,6 +277,7 @@ claims__store_patterns_deactivate(claims_db *db, int64_t payer_id, const char *k
 
 	if (rc < 0)
 		return rc;
+	invalidate_payer_patterns(db, payer_id);
 	sqlite3_bind_int64(s, 1, payer_id);
 	sqlite3_bind_text(s, 2, keep_ids_json, -1, SQLITE_STATIC);
 	return claims__step_done(db, s, "deactivating patterns");

@@ -355,6 +355,7 @@ claims_payer_set_rules(claims_db *db, int64_t id, const char *json)
 		rc = claims__not_found(db, "Payer", id);
 		goto rollback;
 	}
+	claims__inval_key(db, "payer", id);
 	/* Servers learn of new rules through the write epoch (cache.md §6),
 	 * whatever the handle's options; claims__commit() bumps it otherwise. */
 	if (!db->opts.bump_write_epoch) {

@@ -124,6 +124,9 @@ claims__store_remit_put(claims_db *db, const struct claims__remit_rec *r, int64_
 
 	*id_out = 0;
 	*created = false;
+	/* Ingest of an 835 set (spec/cache.md §6). */
+	claims__inval_prefix(db, "count:remittance");
+	claims__inval_prefix(db, "count:payer");
 	rc = claims__stmt(&s, db, find);
 	if (rc < 0)
 		return rc;

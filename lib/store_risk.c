@@ -390,6 +390,7 @@ claims__store_risk_insert(claims_db *db, const claims_risk_score *r, const char 
 
 	if (rc < 0)
 		return rc;
+	claims__inval_key(db, "risk_score", r->claim_id);
 	sqlite3_bind_int64(s, 1, r->claim_id);
 	sqlite3_bind_int64(s, 2, r->claim_version);
 	sqlite3_bind_double(s, 3, r->overall_score);

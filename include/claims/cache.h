@@ -353,6 +353,19 @@ CLAIMS_API CLAIMS_WARN_UNUSED int claims_db_write_epoch(int64_t *out, claims_db 
  */
 CLAIMS_API CLAIMS_WARN_UNUSED int claims_db_write_epoch_bump(claims_db *db);
 
+/**
+ * Attach @p cache to @p db (NULL detaches).  From then on every write the
+ * library makes through @p db removes the cached answers it changes, as
+ * spec/cache.md §6 lists them, right after its transaction commits; a
+ * rolled-back transaction removes nothing.  Invalidation bumps the
+ * prefixes' generations, so a reader that missed before the commit cannot
+ * store the old answer afterwards (claims_cache_put's @p gen).
+ *
+ * The cache must outlive its use by @p db.  Each handle belongs to one
+ * thread; many handles may share one cache.
+ */
+CLAIMS_API void claims_db_set_cache(claims_db *db, claims_cache *cache);
+
 CLAIMS_END_DECLS
 
 #endif /* CLAIMS_CACHE_H */

@@ -180,14 +180,14 @@ fx_open_memory(void)
 }
 
 /* cmocka fixtures: a fresh in-memory database per test. */
-static int
+static inline int
 fx_setup(void **state)
 {
 	*state = fx_open_memory();
 	return 0;
 }
 
-static int
+static inline int
 fx_teardown(void **state)
 {
 	claims_db_close(*state);
