@@ -674,3 +674,40 @@ claims_parser_log_query_parse(claims_parser_log_query *out, const claims_param *
 	out->remittance_id = vals[6].given ? vals[6].i : 0;
 	return CLAIMS_OK;
 }
+
+int
+claims_param_int(int64_t *out, const claims_param *params, size_t n, const char *name,
+		 int64_t min, int64_t max, const char *range_msg, bool required,
+		 claims_validation *v)
+{
+	const char *text = NULL;
+	size_t seen = 0;
+	bool overflow;
+	int64_t x = 0;
+
+	if (!out || !name)
+		return CLAIMS_EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (params[i].name && strcmp(params[i].name, name) == 0 && seen++ == 0)
+			text = params[i].value ? params[i].value : "";
+	if (seen > 1) {
+		add_error(v, "query", name, "repeated", MSG_REPEATED);
+		return CLAIMS_EINVAL;
+	}
+	if (seen == 0) {
+		if (!required)
+			return CLAIMS_OK; /* *out keeps its default */
+		add_error(v, "query", name, "missing", "is required");
+		return CLAIMS_EINVAL;
+	}
+	if (!parse_int(text, &x, &overflow)) {
+		add_error(v, "query", name, "int_parsing", MSG_INT);
+		return CLAIMS_EINVAL;
+	}
+	if (overflow || x < min || x > max) {
+		add_error(v, "query", name, "range", range_msg);
+		return CLAIMS_EINVAL;
+	}
+	*out = x;
+	return CLAIMS_OK;
+}

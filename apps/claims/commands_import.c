@@ -85,46 +85,14 @@ print_summary(const char *name, const claims_ingest_result *r)
 	printf(", %lld warnings, %lld errors\n", (long long)c->warnings, (long long)c->errors);
 }
 
-/* Limits and mode from the environment (spec/cli.md §4); 0 = default. */
+/* Limits and mode from the environment (spec/cli.md §4). */
 static int
 env_options(const struct cli *cli, claims_ingest_options *o)
 {
-	const char *v;
-	long n;
-	bool strict_default = false;
+	char err[128];
 
-	v = getenv("INGEST_MODE");
-	if (v && *v) {
-		if (strcasecmp(v, "strict") == 0)
-			strict_default = true;
-		else if (strcasecmp(v, "tolerant") != 0)
-			return cli_error(cli, CLI_USAGE, "INGEST_MODE must be tolerant or strict");
-	}
-	o->mode = strict_default ? CLAIMS_X12_STRICT : CLAIMS_X12_TOLERANT;
-	v = getenv("MAX_FILE_BYTES");
-	if (v && *v) {
-		if (!env_parse_int(v, 1, LONG_MAX, &n))
-			return cli_error(cli, CLI_USAGE, "MAX_FILE_BYTES must be a positive integer");
-		o->max_file_bytes = n;
-	}
-	v = getenv("MAX_SEGMENT_BYTES");
-	if (v && *v) {
-		if (!env_parse_int(v, 256, 1 << 30, &n))
-			return cli_error(cli, CLI_USAGE, "MAX_SEGMENT_BYTES must be 256..1073741824");
-		o->max_segment_bytes = (size_t)n;
-	}
-	v = getenv("MAX_ELEMENTS");
-	if (v && *v) {
-		if (!env_parse_int(v, 16, 100000, &n))
-			return cli_error(cli, CLI_USAGE, "MAX_ELEMENTS must be 16..100000");
-		o->max_elements = (size_t)n;
-	}
-	v = getenv("MAX_ISSUES_STORED");
-	if (v && *v) {
-		if (!env_parse_int(v, 1, 100000000, &n))
-			return cli_error(cli, CLI_USAGE, "MAX_ISSUES_STORED must be a positive integer");
-		o->max_issues_stored = (size_t)n;
-	}
+	if (env_ingest_options(o, err, sizeof(err)) < 0)
+		return cli_error(cli, CLI_USAGE, "%s", err);
 	return CLI_OK;
 }
 

@@ -72,3 +72,41 @@ http_send_error(struct mg_connection *conn, int status, const char *code, const 
 	free(body);
 	return rc;
 }
+
+int
+http_send_owned(struct mg_connection *conn, int status, char *body)
+{
+	int rc;
+
+	if (!body)
+		return http_send_error(conn, 500, "INTERNAL_ERROR", "An unexpected error occurred",
+				       NULL);
+	rc = http_send_json(conn, status, body, NULL);
+	free(body);
+	return rc;
+}
+
+int
+http_send_db_error(struct request *req, int rc)
+{
+	const char *msg = claims_db_errmsg(req->db);
+
+	switch (rc) {
+	case CLAIMS_ENOTFOUND:
+		return http_send_error(req->conn, 404, "NOT_FOUND", msg, NULL);
+	case CLAIMS_EINVAL:
+		return http_send_error(req->conn, 422, "VALIDATION_ERROR", msg, NULL);
+	case CLAIMS_EEXISTS:
+		return http_send_error(req->conn, 409, "CONFLICT", msg, NULL);
+	case CLAIMS_EBUSY:
+		return http_send_error(req->conn, 503, "DATABASE_BUSY",
+				       "The database is busy; retry shortly", "Retry-After: 1\r\n");
+	case CLAIMS_ENOMEM:
+		return http_send_error(req->conn, 500, "INTERNAL_ERROR", "Out of memory", NULL);
+	default:
+		fprintf(stderr, "claimsd: %s %s: %s\n", req->info->request_method,
+			req->info->local_uri, msg);
+		return http_send_error(req->conn, 500, "INTERNAL_ERROR",
+				       "An unexpected error occurred", NULL);
+	}
+}

@@ -30,7 +30,10 @@ enum {
 	EXIT_CONFIG = 78,
 };
 
-static struct server_config config;
+struct app app;
+
+/* Settings are read into app.cfg; a shorthand for this file. */
+#define config app.cfg
 
 static void
 usage(FILE *out)
@@ -137,6 +140,8 @@ init_thread(const struct mg_context *ctx, int thread_type)
 		fprintf(stderr, "claimsd: worker cannot open %s: %s\n", config.db_path, errbuf);
 		w->db = NULL;
 	}
+	/* Writes through this handle invalidate the shared cache (cache.md §6). */
+	claims_db_set_cache(w->db, app.cache);
 	return w;
 }
 
@@ -160,6 +165,8 @@ log_message(const struct mg_connection *conn, const char *message)
 	fprintf(stderr, "claimsd: %s\n", message);
 	return 1;
 }
+
+static int load_settings(void);
 
 static int
 parse_args(int argc, char **argv)
@@ -227,6 +234,55 @@ parse_args(int argc, char **argv)
 			return fail_config("invalid thread count '%s' (1..256)", threads);
 		config.threads = (int)n;
 	}
+	return load_settings();
+}
+
+static const char *
+env_lookup(const char *name, void *payload)
+{
+	(void)payload;
+	return getenv(name);
+}
+
+static void
+env_warn(const char *message, void *payload)
+{
+	(void)payload;
+	fprintf(stderr, "claimsd: warning: %s\n", message);
+}
+
+static void
+engine_log(claims_log_level level, const char *message, void *payload)
+{
+	(void)level;
+	env_warn(message, payload);
+}
+
+/* The settings of the environment beyond the listen address and threads. */
+static int
+load_settings(void)
+{
+	claims_cache_options cache_opts = CLAIMS_CACHE_OPTIONS_INIT;
+	const char *v;
+	char err[160];
+	long n;
+
+	config.max_json_body = 1048576;
+	v = getenv("MAX_JSON_BODY_BYTES");
+	if (v && *v) {
+		if (!env_parse_int(v, 1, 1L << 30, &n))
+			return fail_config("MAX_JSON_BODY_BYTES must be 1..1073741824");
+		config.max_json_body = n;
+	}
+	config.ingest = (claims_ingest_options)CLAIMS_INGEST_OPTIONS_INIT;
+	if (env_ingest_options(&config.ingest, err, sizeof(err)) < 0)
+		return fail_config("%s", err);
+	if (claims_engine_config_from_env(&app.engine, env_lookup, NULL, engine_log, NULL) < 0)
+		return fail_config("the RISK_WEIGHT_* values sum to 0");
+	/* Bad CACHE_* values warn and fall back to their defaults. */
+	if (claims_cache_config_from_env(&cache_opts, env_lookup, NULL, env_warn, NULL) < 0 ||
+	    claims_cache_new(&app.cache, &cache_opts) < 0)
+		return fail_config("cannot create the cache");
 	return EXIT_OK;
 }
 
@@ -306,6 +362,7 @@ run(void)
 	fprintf(stderr, "claimsd: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	mg_stop(ctx);
 	mg_exit_library();
+	claims_cache_free(app.cache);
 	fprintf(stderr, "claimsd: stopped\n");
 	return EXIT_OK;
 }

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,4 +132,50 @@ env_parse_bool(const char *s, bool *out)
 		return true;
 	}
 	return false;
+}
+
+/* One limit variable: unset or empty keeps *out. */
+static bool
+limit(const char *name, long min, long max, long *out, char *err, size_t errlen,
+      const char *range)
+{
+	const char *v = getenv(name);
+
+	if (!v || !*v)
+		return true;
+	if (!env_parse_int(v, min, max, out)) {
+		snprintf(err, errlen, "%s must be %s", name, range);
+		return false;
+	}
+	return true;
+}
+
+int
+env_ingest_options(claims_ingest_options *o, char *err, size_t errlen)
+{
+	const char *v = getenv("INGEST_MODE");
+	long file = o->max_file_bytes, seg = (long)o->max_segment_bytes,
+	     elems = (long)o->max_elements, issues = (long)o->max_issues_stored;
+
+	if (v && *v) {
+		if (strcasecmp(v, "strict") == 0) {
+			o->mode = CLAIMS_X12_STRICT;
+		} else if (strcasecmp(v, "tolerant") == 0) {
+			o->mode = CLAIMS_X12_TOLERANT;
+		} else {
+			snprintf(err, errlen, "INGEST_MODE must be tolerant or strict");
+			return -1;
+		}
+	}
+	if (!limit("MAX_FILE_BYTES", 1, LONG_MAX, &file, err, errlen, "a positive integer") ||
+	    !limit("MAX_SEGMENT_BYTES", 256, 1 << 30, &seg, err, errlen, "256..1073741824") ||
+	    !limit("MAX_ELEMENTS", 16, 100000, &elems, err, errlen, "16..100000") ||
+	    !limit("MAX_ISSUES_STORED", 1, 100000000, &issues, err, errlen,
+		   "a positive integer"))
+		return -1;
+	o->max_file_bytes = file;
+	o->max_segment_bytes = (size_t)seg;
+	o->max_elements = (size_t)elems;
+	o->max_issues_stored = (size_t)issues;
+	return 0;
 }

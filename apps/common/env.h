@@ -21,4 +21,14 @@ bool env_parse_int(const char *s, long min, long max, long *out);
 /* Parse true/false (any case). */
 bool env_parse_bool(const char *s, bool *out);
 
+#include <claims/ingest.h>
+
+/*
+ * The ingest settings of the environment into @p o (spec/cli.md §4):
+ * INGEST_MODE (tolerant|strict), MAX_FILE_BYTES, MAX_SEGMENT_BYTES,
+ * MAX_ELEMENTS, MAX_ISSUES_STORED; unset ones keep their value.  Returns 0,
+ * or -1 with the problem in @p err.
+ */
+int env_ingest_options(claims_ingest_options *o, char *err, size_t errlen);
+
 #endif

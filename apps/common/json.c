@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 
@@ -248,4 +249,75 @@ json_ingest_failed(const char *filename, const char *message)
 		return NULL;
 	}
 	return o;
+}
+
+/* ---- request bodies */
+
+bool
+json_is_valid_utf8(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		unsigned c = *p;
+		size_t n;
+		unsigned cp;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if ((size_t)(end - p) <= n)
+			return false;
+		for (size_t i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		/* Overlong forms, surrogates and values past U+10FFFF. */
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		p += n + 1;
+	}
+	return true;
+}
+
+int
+json_body_string(const char *body, const char *key, char **out)
+{
+	cJSON *doc, *v;
+	int rc;
+
+	*out = NULL;
+	doc = cJSON_Parse(body);
+	if (!doc)
+		return JSON_BODY_INVALID;
+	if (!cJSON_IsObject(doc)) {
+		cJSON_Delete(doc);
+		return JSON_BODY_NOT_OBJECT;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(doc, key);
+	if (!v || cJSON_IsNull(v))
+		rc = JSON_BODY_MISSING;
+	else if (!cJSON_IsString(v))
+		rc = JSON_BODY_WRONG_TYPE;
+	else if (!(*out = strdup(v->valuestring)))
+		rc = JSON_BODY_NOMEM;
+	else
+		rc = JSON_BODY_OK;
+	cJSON_Delete(doc);
+	return rc;
 }

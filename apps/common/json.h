@@ -42,4 +42,24 @@ void *json_ingest_counts(const claims_ingest_counts *c);
 /* {"files": [objects made by json_ingest_file()]} rendered; takes ownership
  * of the objects.  Returns a malloc'd string or NULL. */
 char *json_render_files(void **files, size_t n);
+/* ---- request bodies */
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Whether @p s is well-formed UTF-8 (no overlong forms or surrogates). */
+bool json_is_valid_utf8(const char *s, size_t len);
+
+enum {
+	JSON_BODY_OK = 0,
+	JSON_BODY_INVALID = -1,    /* not JSON */
+	JSON_BODY_NOT_OBJECT = -2, /* JSON, but not an object */
+	JSON_BODY_MISSING = -3,    /* no such key, or null */
+	JSON_BODY_WRONG_TYPE = -4, /* not a string */
+	JSON_BODY_NOMEM = -5,
+};
+
+/* The string member @p key of the JSON object @p body, copied into *out
+ * (free()). */
+int json_body_string(const char *body, const char *key, char **out);
+
 #endif

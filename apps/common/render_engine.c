@@ -252,3 +252,61 @@ render_link_summary(const claims_link_summary *s)
 	cJSON_AddNumberToObject(o, "unmatched", (double)s->unmatched);
 	return finish(o);
 }
+
+/* ---- route answers of spec/api.md §4.4-§4.5 */
+
+/* {id, claim_id, remittance_id?, status}: the episode as the write routes
+ * answer it. */
+static cJSON *
+episode_brief(const claims_episode *e, bool with_remittance)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "id", (double)e->id);
+	cJSON_AddNumberToObject(o, "claim_id", (double)e->claim_id);
+	if (with_remittance)
+		cJSON_AddNumberToObject(o, "remittance_id", (double)e->remittance_id);
+	cJSON_AddStringToObject(o, "status", e->status);
+	return o;
+}
+
+char *
+render_api_remit_link(const claims_link_result *r)
+{
+	cJSON *o = cJSON_CreateObject(), *c = cJSON_CreateArray(), *eps = cJSON_CreateArray();
+	bool linked = r->outcome == CLAIMS_LINK_LINKED;
+
+	cJSON_AddStringToObject(o, "message", "Episode linking completed");
+	cJSON_AddNumberToObject(o, "remittance_id", (double)r->remittance_id);
+	cJSON_AddNumberToObject(o, "episodes_linked", linked ? 1 : 0);
+	cJSON_AddStringToObject(o, "link_result", claims_link_outcome_to_str(r->outcome));
+	for (size_t i = 0; i < r->n_candidates; i++)
+		cJSON_AddItemToArray(c, cJSON_CreateNumber((double)r->candidates[i]));
+	cJSON_AddItemToObject(o, "candidates", c);
+	if (r->episode)
+		cJSON_AddItemToArray(eps, episode_brief(r->episode, false));
+	cJSON_AddItemToObject(o, "episodes", eps);
+	return finish(o);
+}
+
+char *
+render_api_episode_linked(const claims_episode *e)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "message", "Episode linked successfully");
+	cJSON_AddItemToObject(o, "episode", episode_brief(e, true));
+	return finish(o);
+}
+
+char *
+render_api_episode_status(const claims_episode *e, const char *message)
+{
+	cJSON *o = cJSON_CreateObject(), *ep = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "message", message);
+	cJSON_AddNumberToObject(ep, "id", (double)e->id);
+	cJSON_AddStringToObject(ep, "status", e->status);
+	cJSON_AddItemToObject(o, "episode", ep);
+	return finish(o);
+}

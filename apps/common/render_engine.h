@@ -30,4 +30,14 @@ char *render_link_result(const claims_link_result *r);
 /* {"remittances", "linked", "already_linked", "ambiguous", "unmatched"} */
 char *render_link_summary(const claims_link_summary *s);
 
+/* Route answers (spec/api.md §4.4-§4.5). */
+/* POST /remits/{id}/link: {"message": "Episode linking completed", "remittance_id",
+ * "episodes_linked": 0|1, "link_result", "candidates": [int], "episodes": [{id, claim_id, status}]} */
+char *render_api_remit_link(const claims_link_result *r);
+/* POST /episodes/{id}/link: {"message": "Episode linked successfully",
+ * "episode": {id, claim_id, remittance_id, status}} */
+char *render_api_episode_linked(const claims_episode *e);
+/* PATCH status, POST complete: {"message", "episode": {id, status}} */
+char *render_api_episode_status(const claims_episode *e, const char *message);
+
 #endif

@@ -541,8 +541,9 @@ validation_item(const void *item)
 	struct obj b = obj_new();
 	cJSON *loc = cJSON_CreateArray();
 
+	/* A problem of the body as a whole has no name: ["body"]. */
 	if (loc && (!cJSON_AddItemToArray(loc, cJSON_CreateString(e->where)) ||
-		    !cJSON_AddItemToArray(loc, cJSON_CreateString(e->name)))) {
+		    (e->name && !cJSON_AddItemToArray(loc, cJSON_CreateString(e->name))))) {
 		cJSON_Delete(loc);
 		loc = NULL;
 	}

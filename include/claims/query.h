@@ -85,6 +85,20 @@ CLAIMS_API CLAIMS_WARN_UNUSED int claims_parse_id(int64_t *out, const char *text
 						  const char *where, const char *name,
 						  claims_validation *v);
 
+/**
+ * One integer query parameter @p name of @p params: min..max inclusive.
+ * Absent: *out keeps the caller's default (or "missing" when @p required);
+ * given twice: "repeated"; not an integer: "int_parsing"; out of range:
+ * "range" with @p range_msg (static text, e.g. "must be between 1 and
+ * 365").
+ *
+ * @return CLAIMS_OK; CLAIMS_EINVAL with the problem in @p v (when given).
+ */
+CLAIMS_API CLAIMS_WARN_UNUSED int claims_param_int(int64_t *out, const claims_param *params,
+						   size_t n, const char *name, int64_t min,
+						   int64_t max, const char *range_msg,
+						   bool required, claims_validation *v);
+
 /* ------------------------------------------------------------------ */
 /* Shared value types                                                  */
 
