@@ -1,6 +1,7 @@
 /* claimsd: writing responses. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,18 @@ http_reason(int status)
 	return "Unknown";
 }
 
+/* Whether this answer should end its keep-alive connection: only while
+ * every request thread holds a connection, and after a few requests. */
+static bool
+end_keep_alive(const struct mg_connection *conn)
+{
+	uintptr_t n = (uintptr_t)mg_get_user_connection_data(conn) + 1;
+
+	mg_set_user_connection_data(conn, (void *)n);
+	return atomic_load(&app.held_connections) >= app.cfg.threads &&
+	       n >= KEEPALIVE_BUSY_REQUESTS;
+}
+
 int
 http_send_json(struct mg_connection *conn, int status, const char *body, const char *extra_headers)
 {
@@ -46,9 +59,11 @@ http_send_json(struct mg_connection *conn, int status, const char *body, const c
 		  "Content-Length: %zu\r\n"
 		  "Cache-Control: no-store\r\n"
 		  "X-Content-Type-Options: nosniff\r\n"
-		  "%s"
+		  "%s%s"
 		  "\r\n",
-		  status, http_reason(status), len, extra_headers ? extra_headers : "");
+		  status, http_reason(status), len,
+		  end_keep_alive(conn) ? "Connection: close\r\n" : "",
+		  extra_headers ? extra_headers : "");
 	if (strcmp(mg_get_request_info(conn)->request_method, "HEAD") != 0)
 		mg_write(conn, body, len);
 	return status;

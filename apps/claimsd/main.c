@@ -158,6 +158,24 @@ exit_thread(const struct mg_context *ctx, int thread_type, void *user_ptr)
 	free(w);
 }
 
+/* Count the connections the request threads hold (http.c decides with it
+ * when a keep-alive connection should end); conn_data counts requests. */
+static int
+init_connection(const struct mg_connection *conn, void **conn_data)
+{
+	(void)conn;
+	*conn_data = NULL;
+	atomic_fetch_add(&app.held_connections, 1);
+	return 0;
+}
+
+static void
+connection_closed(const struct mg_connection *conn)
+{
+	(void)conn;
+	atomic_fetch_sub(&app.held_connections, 1);
+}
+
 static int
 log_message(const struct mg_connection *conn, const char *message)
 {
@@ -302,6 +320,10 @@ run(void)
 		"enable_keep_alive", "yes",
 		"request_timeout_ms", "30000",
 		"tcp_nodelay", "1",
+		/* Room for many waiting connections: a burst of clients is
+		 * queued, not dropped (SYN retries would cost seconds). */
+		"listen_backlog", "1024",
+		"connection_queue", "1024",
 		NULL,
 	};
 	sigset_t sigs;
@@ -334,6 +356,8 @@ run(void)
 	callbacks.init_thread = init_thread;
 	callbacks.exit_thread = exit_thread;
 	callbacks.log_message = log_message;
+	callbacks.init_connection = init_connection;
+	callbacks.connection_closed = connection_closed;
 
 	mg_init_library(0);
 	ctx = mg_start(&callbacks, NULL, options);

@@ -2,6 +2,7 @@
 #ifndef CLAIMSD_SERVER_H
 #define CLAIMSD_SERVER_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -29,7 +30,16 @@ struct app {
 	claims_engine_config engine;
 	struct jobs *jobs;
 	struct mg_context *ctx;
+	/* Connections a request thread holds now (CivetWeb keeps a thread
+	 * for a keep-alive connection until it closes). */
+	atomic_int held_connections;
 };
+
+/* When every request thread holds a connection, others wait in the
+ * accept queue: a connection that has had this many requests is then
+ * answered with "Connection: close", so that threads rotate among the
+ * clients instead of serving the first ones forever. */
+#define KEEPALIVE_BUSY_REQUESTS 8
 
 extern struct app app;
 
