@@ -53,5 +53,7 @@ int cmd_remits(struct cli *cli, int argc, char **argv);
 int cmd_payers(struct cli *cli, int argc, char **argv);
 int cmd_episodes(struct cli *cli, int argc, char **argv);
 int cmd_logs(struct cli *cli, int argc, char **argv);
+/* loadtest.c: opens no database */
+int cmd_loadtest(struct cli *cli, int argc, char **argv);
 
 #endif

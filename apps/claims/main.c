@@ -34,6 +34,9 @@ static const struct command commands[] = {
 	{ "episodes", cmd_episodes, "episodes list [--claim ID] [--remit ID] [--status S] | show ID" },
 	{ "payers", cmd_payers, "payers list | set-rules ID FILE|-" },
 	{ "logs", cmd_logs, "parser logs, newest first: logs [--file ID] [--level L]" },
+	{ "loadtest", cmd_loadtest,
+	  "load-test a running server: loadtest [--base-url URL] [--concurrent N] [--requests N] "
+	  "[--duration S] ... (loadtest --help)" },
 };
 
 static void
