@@ -39,7 +39,7 @@ struct app {
  * accept queue: a connection that has had this many requests is then
  * answered with "Connection: close", so that threads rotate among the
  * clients instead of serving the first ones forever. */
-#define KEEPALIVE_BUSY_REQUESTS 8
+#define KEEPALIVE_BUSY_REQUESTS 32
 
 extern struct app app;
 
