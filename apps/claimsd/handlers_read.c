@@ -69,7 +69,46 @@ serve_list(struct request *req, const struct list_route *r)
 	return status;
 }
 
-/* Claims: practice_id must name a configured practice. */
+/*
+ * The typed wrappers of one model's list: NAME_list, NAME_total,
+ * NAME_render, NAME_free.
+ */
+#define LIST_WRAPPERS(NAME, LTYPE, QTYPE, LIST_FN, RENDER_FN, FREE_FN)                     \
+	static int NAME##_list(void **out, claims_db *db, const void *q, const int64_t *known) \
+	{                                                                                      \
+		LTYPE *l = NULL;                                                               \
+		int rc = LIST_FN(&l, db, (const QTYPE *)q, known);                             \
+                                                                                               \
+		*out = l;                                                                      \
+		return rc;                                                                     \
+	}                                                                                      \
+	static int64_t NAME##_total(const void *l)                                            \
+	{                                                                                      \
+		return ((const LTYPE *)l)->total;                                              \
+	}                                                                                      \
+	static char *NAME##_render(const void *l)                                             \
+	{                                                                                      \
+		return RENDER_FN((const LTYPE *)l);                                            \
+	}                                                                                      \
+	static void NAME##_free(void *l)                                                      \
+	{                                                                                      \
+		FREE_FN((LTYPE *)l);                                                           \
+	}
+
+LIST_WRAPPERS(claims, claims_claim_list, claims_claim_query, claims_claim_list_get,
+	      render_claim_list, claims_claim_list_free)
+LIST_WRAPPERS(unlinked, claims_claim_list, claims_page, claims_unlinked_list_get,
+	      render_unlinked_list, claims_claim_list_free)
+LIST_WRAPPERS(remits, claims_remit_list, claims_remit_query, claims_remit_list_get,
+	      render_remit_list, claims_remit_list_free)
+LIST_WRAPPERS(episodes, claims_episode_list, claims_episode_query, claims_episode_list_get,
+	      render_episode_list, claims_episode_list_free)
+LIST_WRAPPERS(payers, claims_payer_list, claims_payer_query, claims_payer_list_get,
+	      render_payer_list, claims_payer_list_free)
+LIST_WRAPPERS(logs, claims_parser_log_list, claims_parser_log_query, claims_parser_log_list_get,
+	      render_parser_log_list, claims_parser_log_list_free)
+
+/* Parameters; claims: practice_id must name a configured practice. */
 static int
 claims_parse(struct request *req, void *query, claims_validation *v)
 {
@@ -82,52 +121,40 @@ claims_parse(struct request *req, void *query, claims_validation *v)
 }
 
 static int
+unlinked_parse(struct request *req, void *query, claims_validation *v)
+{
+	return claims_page_parse(query, req->params, req->nparams, v);
+}
+
+static int
+remits_parse(struct request *req, void *query, claims_validation *v)
+{
+	return claims_remit_query_parse(query, req->params, req->nparams, v);
+}
+
+static int
+episodes_parse(struct request *req, void *query, claims_validation *v)
+{
+	return claims_episode_query_parse(query, req->params, req->nparams, v);
+}
+
+static int
+payers_parse(struct request *req, void *query, claims_validation *v)
+{
+	return claims_payer_query_parse(query, req->params, req->nparams, v);
+}
+
+static int
+logs_parse(struct request *req, void *query, claims_validation *v)
+{
+	return claims_parser_log_query_parse(query, req->params, req->nparams, v);
+}
+
+/* Count keys (cache.md §1); parser logs are not counted through the cache. */
+static int
 claims_key(const void *q, char *buf, size_t len)
 {
 	return claims_claim_query_count_key(q, buf, len);
-}
-
-static int
-claims_list(void **out, claims_db *db, const void *q, const int64_t *known)
-{
-	claims_claim_list *l = NULL;
-	int rc = claims_claim_list_get(&l, db, q, known);
-
-	*out = l;
-	return rc;
-}
-
-static int64_t
-claims_total(const void *l)
-{
-	return ((const claims_claim_list *)l)->total;
-}
-
-static char *
-claims_render(const void *l)
-{
-	return render_claim_list(l);
-}
-
-static void
-claims_free(void *l)
-{
-	claims_claim_list_free(l);
-}
-
-int
-handle_claims_list(struct request *req)
-{
-	static const struct list_route r = { claims_parse, claims_key, claims_list,
-					     claims_total, claims_render, claims_free };
-
-	return serve_list(req, &r);
-}
-
-static int
-page_parse(struct request *req, void *query, claims_validation *v)
-{
-	return claims_page_parse(query, req->params, req->nparams, v);
 }
 
 static int
@@ -139,83 +166,9 @@ unlinked_key(const void *q, char *buf, size_t len)
 }
 
 static int
-unlinked_list(void **out, claims_db *db, const void *q, const int64_t *known)
-{
-	claims_claim_list *l = NULL;
-	int rc = claims_unlinked_list_get(&l, db, q, known);
-
-	*out = l;
-	return rc;
-}
-
-static char *
-unlinked_render(const void *l)
-{
-	return render_unlinked_list(l);
-}
-
-int
-handle_claims_unlinked(struct request *req)
-{
-	static const struct list_route r = { page_parse, unlinked_key, unlinked_list,
-					     claims_total, unlinked_render, claims_free };
-
-	return serve_list(req, &r);
-}
-
-static int
-remits_parse(struct request *req, void *query, claims_validation *v)
-{
-	return claims_remit_query_parse(query, req->params, req->nparams, v);
-}
-
-static int
 remits_key(const void *q, char *buf, size_t len)
 {
 	return claims_remit_query_count_key(q, buf, len);
-}
-
-static int
-remits_list(void **out, claims_db *db, const void *q, const int64_t *known)
-{
-	claims_remit_list *l = NULL;
-	int rc = claims_remit_list_get(&l, db, q, known);
-
-	*out = l;
-	return rc;
-}
-
-static int64_t
-remits_total(const void *l)
-{
-	return ((const claims_remit_list *)l)->total;
-}
-
-static char *
-remits_render(const void *l)
-{
-	return render_remit_list(l);
-}
-
-static void
-remits_free(void *l)
-{
-	claims_remit_list_free(l);
-}
-
-int
-handle_remits_list(struct request *req)
-{
-	static const struct list_route r = { remits_parse, remits_key, remits_list,
-					     remits_total, remits_render, remits_free };
-
-	return serve_list(req, &r);
-}
-
-static int
-episodes_parse(struct request *req, void *query, claims_validation *v)
-{
-	return claims_episode_query_parse(query, req->params, req->nparams, v);
 }
 
 static int
@@ -225,131 +178,58 @@ episodes_key(const void *q, char *buf, size_t len)
 }
 
 static int
-episodes_list(void **out, claims_db *db, const void *q, const int64_t *known)
-{
-	claims_episode_list *l = NULL;
-	int rc = claims_episode_list_get(&l, db, q, known);
-
-	*out = l;
-	return rc;
-}
-
-static int64_t
-episodes_total(const void *l)
-{
-	return ((const claims_episode_list *)l)->total;
-}
-
-static char *
-episodes_render(const void *l)
-{
-	return render_episode_list(l);
-}
-
-static void
-episodes_free(void *l)
-{
-	claims_episode_list_free(l);
-}
-
-int
-handle_episodes_list(struct request *req)
-{
-	static const struct list_route r = { episodes_parse, episodes_key, episodes_list,
-					     episodes_total, episodes_render, episodes_free };
-
-	return serve_list(req, &r);
-}
-
-static int
-payers_parse(struct request *req, void *query, claims_validation *v)
-{
-	return claims_payer_query_parse(query, req->params, req->nparams, v);
-}
-
-static int
 payers_key(const void *q, char *buf, size_t len)
 {
 	return claims_payer_query_count_key(q, buf, len);
 }
 
-static int
-payers_list(void **out, claims_db *db, const void *q, const int64_t *known)
-{
-	claims_payer_list *l = NULL;
-	int rc = claims_payer_list_get(&l, db, q, known);
+#define LIST_ROUTE(NAME, KEY) \
+	{ NAME##_parse, KEY, NAME##_list, NAME##_total, NAME##_render, NAME##_free }
 
-	*out = l;
-	return rc;
+int
+handle_claims_list(struct request *req)
+{
+	static const struct list_route r = LIST_ROUTE(claims, claims_key);
+
+	return serve_list(req, &r);
 }
 
-static int64_t
-payers_total(const void *l)
+int
+handle_claims_unlinked(struct request *req)
 {
-	return ((const claims_payer_list *)l)->total;
+	static const struct list_route r = LIST_ROUTE(unlinked, unlinked_key);
+
+	return serve_list(req, &r);
 }
 
-static char *
-payers_render(const void *l)
+int
+handle_remits_list(struct request *req)
 {
-	return render_payer_list(l);
+	static const struct list_route r = LIST_ROUTE(remits, remits_key);
+
+	return serve_list(req, &r);
 }
 
-static void
-payers_free(void *l)
+int
+handle_episodes_list(struct request *req)
 {
-	claims_payer_list_free(l);
+	static const struct list_route r = LIST_ROUTE(episodes, episodes_key);
+
+	return serve_list(req, &r);
 }
 
 int
 handle_payers_list(struct request *req)
 {
-	static const struct list_route r = { payers_parse, payers_key, payers_list,
-					     payers_total, payers_render, payers_free };
+	static const struct list_route r = LIST_ROUTE(payers, payers_key);
 
 	return serve_list(req, &r);
-}
-
-static int
-logs_parse(struct request *req, void *query, claims_validation *v)
-{
-	return claims_parser_log_query_parse(query, req->params, req->nparams, v);
-}
-
-static int
-logs_list(void **out, claims_db *db, const void *q, const int64_t *known)
-{
-	claims_parser_log_list *l = NULL;
-	int rc = claims_parser_log_list_get(&l, db, q, known);
-
-	*out = l;
-	return rc;
-}
-
-static int64_t
-logs_total(const void *l)
-{
-	return ((const claims_parser_log_list *)l)->total;
-}
-
-static char *
-logs_render(const void *l)
-{
-	return render_parser_log_list(l);
-}
-
-static void
-logs_free(void *l)
-{
-	claims_parser_log_list_free(l);
 }
 
 int
 handle_parser_logs(struct request *req)
 {
-	/* Parser logs are not counted through the cache (cache.md §1). */
-	static const struct list_route r = { logs_parse, NULL, logs_list,
-					     logs_total, logs_render, logs_free };
+	static const struct list_route r = LIST_ROUTE(logs, NULL);
 
 	return serve_list(req, &r);
 }
