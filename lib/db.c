@@ -259,6 +259,7 @@ claims_db_close(claims_db *db)
 	if (!db)
 		return;
 	claims__stmt_cache_free(db->stmts);
+	claims__history_cache_free(db->history);
 	if (db->sql)
 		sqlite3_close_v2(db->sql);
 	claims__free(db->path);

@@ -33,11 +33,17 @@ struct claims__stmt_cache;
 void claims__stmt_cache_free(struct claims__stmt_cache *cache);
 
 /* ---- the handle (db.c) */
+struct claims__history_cache;
+/* Free the engine's cached historical totals (store_risk.c).  NULL is accepted. */
+void claims__history_cache_free(struct claims__history_cache *h);
+
 struct claims_db {
 	sqlite3 *sql;
 	char *path;
 	claims_db_options opts;
 	struct claims__stmt_cache *stmts;
+	/* The engine's historical totals (store_risk.c); NULL until first used. */
+	struct claims__history_cache *history;
 	int sqlite_errcode;
 	char errmsg[CLAIMS_ERRBUF_SIZE];
 };
