@@ -230,6 +230,8 @@ int claims__store_pattern_episodes(claims_db *db, int64_t payer_id, const char *
 int claims__store_payer_get(claims_db *db, int64_t payer_id, char **name, bool *found);
 /* Every payer id, ascending. */
 int claims__store_payer_ids(claims_db *db, struct claims__ids *out);
+/* Ids of the claims that are not void (of payer @p payer_id when > 0), ascending. */
+int claims__store_claim_ids_for_risk(claims_db *db, int64_t payer_id, struct claims__ids *out);
 /* The CARC meaning of a reason code, NULL when unknown. */
 int claims__store_carc_description(claims_db *db, const char *reason, char **out);
 

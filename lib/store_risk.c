@@ -554,6 +554,28 @@ claims__history_keep(claims_db *db)
 		h->used = false;
 }
 
+int
+claims__store_claim_ids_for_risk(claims_db *db, int64_t payer_id, struct claims__ids *out)
+{
+	static const char all[] = "SELECT id FROM claims WHERE status <> 'void' ORDER BY id";
+	static const char of_payer[] =
+		"SELECT id FROM claims WHERE payer_id = ?1 AND status <> 'void' ORDER BY id";
+	sqlite3_stmt *s;
+	int rc = claims__stmt(&s, db, payer_id > 0 ? of_payer : all);
+
+	if (rc < 0)
+		return rc;
+	if (payer_id > 0)
+		sqlite3_bind_int64(s, 1, payer_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (claims__ids_push(out, sqlite3_column_int64(s, 0)) < 0)
+			return claims__stmt_oom(db, s);
+	if (rc != SQLITE_DONE)
+		return claims__step_error(db, s, rc, "listing claims to score");
+	sqlite3_reset(s);
+	return CLAIMS_OK;
+}
+
 /* ---------------------------------------------------------------- risk_scores */
 
 int

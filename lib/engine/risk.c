@@ -751,6 +751,54 @@ claims_risk_calculate(claims_risk_score **out, claims_db *db, int64_t claim_id,
 }
 
 int
+claims_risk_calculate_all(claims_risk_summary *out, claims_db *db, int64_t payer_id,
+			  const claims_engine_config *cfg)
+{
+	struct claims__ids ids = { 0 };
+	claims_engine_config c;
+	bool found = true;
+	char *name = NULL;
+	int rc;
+
+	if (!out)
+		return CLAIMS_EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (!db)
+		return CLAIMS_EINVAL;
+	if (payer_id < 0)
+		return claims__set_error(db, CLAIMS_EINVAL, "payer id must be >= 1");
+	rc = claims__engine_config(db, cfg, &c);
+	if (rc == CLAIMS_OK && payer_id > 0)
+		rc = claims__store_payer_get(db, payer_id, &name, &found);
+	claims__free(name);
+	if (rc == CLAIMS_OK && !found)
+		rc = claims__set_error(db, CLAIMS_ENOTFOUND, "payer %" PRId64 " not found", payer_id);
+	if (rc == CLAIMS_OK)
+		rc = claims__store_claim_ids_for_risk(db, payer_id, &ids);
+	for (size_t i = 0; rc == CLAIMS_OK && i < ids.n; i++) {
+		claims_risk_score *s = NULL;
+
+		rc = claims_risk_calculate(&s, db, ids.v[i], &c);
+		if (rc < 0)
+			break;
+		out->claims++;
+		if (strcmp(s->risk_level, "critical") == 0)
+			out->critical++;
+		else if (strcmp(s->risk_level, "high") == 0)
+			out->high++;
+		else if (strcmp(s->risk_level, "medium") == 0)
+			out->medium++;
+		else
+			out->low++;
+		claims_risk_score_free(s);
+	}
+	claims__ids_free(&ids);
+	if (rc == CLAIMS_OK)
+		claims__clear_error(db);
+	return rc;
+}
+
+int
 claims_risk_latest(claims_risk_score **out, claims_db *db, int64_t claim_id)
 {
 	claims_risk_score *s;

@@ -123,7 +123,8 @@ date_minus(char out[11], int days)
 
 static const char *const procs[] = { "99213", "99214", "97110", "97140", "97530", "97112" };
 static const char *const dxs[] = { "E119", "I10", "M5450", "M6281", "G8929", "R262" };
-static const char *const denials[] = { "50", "16", "197", "97", "18" };
+/* Denial reasons, weighted: 50 half the time, then 16, 197, 97, 18. */
+static const char *const denials[] = { "50", "50", "50", "50", "16", "16", "197", "97" };
 
 /*
  * Insert n claims (1-3 lines, one principal diagnosis) and for each one
@@ -185,8 +186,8 @@ populate(claims_db *db, int64_t n, bool episodes)
 		int n_lines = 1 + (int)(rnd() % 3), days = (int)(rnd() % 360);
 		const char *lp[3];
 		int64_t lc[3];
-		bool denied = rnd() % 100 < 12, full;
-		const char *reason = denials[rnd() % 5];
+		bool denied = rnd() % 100 < 20, full;
+		const char *reason = denials[rnd() % 8];
 		int n_adj;
 
 		for (int l = 0; l < n_lines; l++) {

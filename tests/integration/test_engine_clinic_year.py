@@ -221,6 +221,27 @@ class ClinicYear(TempDirTestCase):
         self.assertLess(self.patterns_of('A')[cy.PLANTED['A']['code']]['adjudicated_count'],
                         got['A'][cy.PLANTED['A']['code']]['adjudicated_count'])
 
+    def check_risk(self):
+        """risk calculate --all scores every claim that is not void; the
+        prior-auth payer's imaging claims (and only they) match its CO197
+        pattern with every condition satisfied."""
+        y = self.year
+        out = self.cli_json('risk', 'calculate', '--all')
+        live = [c for c in y.claims if not c.voided]
+        self.assertEqual(out['claims_scored'], len(live))
+        self.assertEqual(sum(out['risk_levels'].values()), len(live))
+        c_id = self.db_payer('C')
+        out = self.cli_json('risk', 'calculate', '--all', '--payer', str(c_id))
+        mine = [c for c in live if c.payer == 'C']
+        self.assertEqual((out['claims_scored'], out['payer_id']), (len(mine), c_id))
+        conf = self.patterns_of('C')['CO197']['confidence_score']
+        got = dict(self.q('SELECT c.claim_control_number, s.pattern_risk FROM risk_scores s '
+                          'JOIN claims c ON c.id = s.claim_id WHERE c.payer_id = ? '
+                          'AND s.id IN (SELECT max(id) FROM risk_scores GROUP BY claim_id)',
+                          c_id))
+        self.assertEqual(got, {c.pcn: (round(100 * conf, 2) if c.kind == 'I' else 0.0)
+                               for c in mine})
+
     def eligible(self, letter, r):
         """Whether the remittance's claim, as first sent, met the planted trigger."""
         c = r.claim
@@ -236,6 +257,7 @@ class ClinicYear(TempDirTestCase):
         self.check_episodes()
         self.check_claims()
         self.check_patterns()
+        self.check_risk()
 
 
 if __name__ == '__main__':
