@@ -260,6 +260,7 @@ claims_db_close(claims_db *db)
 		return;
 	claims__inval_discard(db);
 	claims__stmt_cache_free(db->stmts);
+	claims__history_cache_free(db->history);
 	if (db->sql)
 		sqlite3_close_v2(db->sql);
 	claims__free(db->path);

@@ -33,6 +33,10 @@ struct claims__stmt_cache;
 void claims__stmt_cache_free(struct claims__stmt_cache *cache);
 
 /* ---- the handle (db.c) */
+struct claims__history_cache;
+/* Free the engine's cached historical totals (store_risk.c).  NULL is accepted. */
+void claims__history_cache_free(struct claims__history_cache *h);
+
 /* Invalidations recorded during the open write transaction (invalidate.c):
  * items are "k<key>" or "p<prefix>"; all = clear everything (recording ran
  * out of memory). */
@@ -47,6 +51,8 @@ struct claims_db {
 	char *path;
 	claims_db_options opts;
 	struct claims__stmt_cache *stmts;
+	/* The engine's historical totals (store_risk.c); NULL until first used. */
+	struct claims__history_cache *history;
 	int sqlite_errcode;
 	char errmsg[CLAIMS_ERRBUF_SIZE];
 	claims_cache *cache;        /* claims_db_set_cache(); NULL = none */

@@ -174,13 +174,28 @@ struct claims__payer_rules {
 void claims__payer_rules_clear(struct claims__payer_rules *r);
 int claims__store_payer_rules(claims_db *db, int64_t payer_id, struct claims__payer_rules *r);
 
-/* Adjudicated episodes of claims other than @p claim_id in [from, to]
- * (payment date, else the remittance's created date): of payer @p payer_id,
- * or of claims with a line of @p code. */
-int claims__store_history_payer(claims_db *db, int64_t claim_id, int64_t payer_id,
-				const char *from, const char *to, int64_t *n, int64_t *d);
-int claims__store_history_code(claims_db *db, int64_t claim_id, const char *code,
-			       const char *from, const char *to, int64_t *n, int64_t *d);
+/*
+ * Historical denial rates (engine.md §3.4) through a per-connection cache.
+ * The totals over every adjudicated episode in [from, to] (payment date,
+ * else the remittance's created date), per remittance payer and per line
+ * procedure code, are read with two GROUP BY passes and kept on the handle
+ * until the database changes (SQLITE_FCNTL_DATA_VERSION: any commit, by this
+ * connection or another); a claim's own episodes are then subtracted, so
+ * each score reads only its claim's rows.
+ */
+/* Make the handle's totals current for the window; inside a transaction. */
+int claims__store_history_totals(claims_db *db, const char *from, const char *to);
+/* The cached totals: of payer @p payer_id, of claims with a line of @p code. */
+void claims__history_payer_totals(const claims_db *db, int64_t payer_id, int64_t *n, int64_t *d);
+void claims__history_code_totals(const claims_db *db, const char *code, int64_t *n, int64_t *d);
+/* The claim's own adjudicated episodes in the window: all of them (@p n, @p d)
+ * and those whose remittance payer is @p payer_id (@p n_payer, @p d_payer). */
+int claims__store_history_own(claims_db *db, int64_t claim_id, int64_t payer_id, const char *from,
+			      const char *to, int64_t *n, int64_t *d, int64_t *n_payer,
+			      int64_t *d_payer);
+/* After the commit of a transaction that read the totals and wrote nothing
+ * they count (a risk score): keep them valid across that commit. */
+void claims__history_keep(claims_db *db);
 
 /* Insert a score (its factors, recommendations and weights as JSON text). */
 int claims__store_risk_insert(claims_db *db, const claims_risk_score *s, const char *factors_json,
@@ -215,6 +230,8 @@ int claims__store_pattern_episodes(claims_db *db, int64_t payer_id, const char *
 int claims__store_payer_get(claims_db *db, int64_t payer_id, char **name, bool *found);
 /* Every payer id, ascending. */
 int claims__store_payer_ids(claims_db *db, struct claims__ids *out);
+/* Ids of the claims that are not void (of payer @p payer_id when > 0), ascending. */
+int claims__store_claim_ids_for_risk(claims_db *db, int64_t payer_id, struct claims__ids *out);
 /* The CARC meaning of a reason code, NULL when unknown. */
 int claims__store_carc_description(claims_db *db, const char *reason, char **out);
 

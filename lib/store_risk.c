@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "store.h"
@@ -313,64 +314,266 @@ claims__store_payer_rules(claims_db *db, int64_t payer_id, struct claims__payer_
 #define ADJUDICATED                                                                               \
 	"e.status NOT IN ('pending', 'reversed') "                                                \
 	"AND coalesce(r.claim_status_code, '') NOT IN ('22', '25')"
-#define IN_WINDOW "coalesce(r.payment_date, substr(r.created_at, 1, 10)) BETWEEN ?3 AND ?4"
+#define IN_WINDOW "coalesce(r.payment_date, substr(r.created_at, 1, 10)) BETWEEN ?1 AND ?2"
+
+/* Totals per key, sorted by key (payer id, or procedure code in byte order). */
+struct history_totals {
+	int64_t *ids;
+	char **codes;
+	int64_t *n, *d;
+	size_t count, cap;
+};
+
+struct claims__history_cache {
+	bool valid, used;
+	unsigned version;
+	char from[11], to[11];
+	struct history_totals payers, codes;
+};
+
+static void
+totals_clear(struct history_totals *t)
+{
+	if (t->codes)
+		claims__strv_free(t->codes, t->count);
+	claims__free(t->ids);
+	claims__free(t->n);
+	claims__free(t->d);
+	memset(t, 0, sizeof(*t));
+}
+
+void
+claims__history_cache_free(struct claims__history_cache *h)
+{
+	if (!h)
+		return;
+	totals_clear(&h->payers);
+	totals_clear(&h->codes);
+	claims__free(h);
+}
+
+static unsigned
+data_version(claims_db *db)
+{
+	unsigned v = 0;
+
+	(void)sqlite3_file_control(db->sql, "main", SQLITE_FCNTL_DATA_VERSION, &v);
+	return v;
+}
+
+static bool
+totals_push(struct history_totals *t, bool by_code, sqlite3_stmt *s)
+{
+	if (t->count == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		int64_t *n = claims__realloc(t->n, cap * sizeof(*n));
+
+		if (!n)
+			return false;
+		t->n = n;
+		n = claims__realloc(t->d, cap * sizeof(*n));
+		if (!n)
+			return false;
+		t->d = n;
+		if (by_code) {
+			char **c = claims__realloc(t->codes, cap * sizeof(*c));
+
+			if (!c)
+				return false;
+			t->codes = c;
+		} else {
+			n = claims__realloc(t->ids, cap * sizeof(*n));
+			if (!n)
+				return false;
+			t->ids = n;
+		}
+		t->cap = cap;
+	}
+	if (by_code) {
+		t->codes[t->count] = claims__col_strdup(s, 0);
+		if (!t->codes[t->count])
+			return false;
+	} else {
+		t->ids[t->count] = sqlite3_column_int64(s, 0);
+	}
+	t->n[t->count] = sqlite3_column_int64(s, 1);
+	t->d[t->count] = sqlite3_column_int64(s, 2);
+	t->count++;
+	return true;
+}
 
 static int
-two_ints(claims_db *db, sqlite3_stmt *s, int64_t *a, int64_t *b, const char *what)
+read_totals(claims_db *db, const char *sql, bool by_code, const char *from, const char *to,
+	    struct history_totals *t)
 {
-	int rc = sqlite3_step(s);
+	sqlite3_stmt *s;
+	int rc = claims__stmt(&s, db, sql);
 
-	*a = *b = 0;
-	if (rc == SQLITE_ROW) {
-		*a = sqlite3_column_int64(s, 0);
-		*b = sqlite3_column_int64(s, 1);
-		rc = SQLITE_DONE;
-	}
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, to, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (!totals_push(t, by_code, s))
+			return claims__stmt_oom(db, s);
 	if (rc != SQLITE_DONE)
-		return claims__step_error(db, s, rc, what);
+		return claims__step_error(db, s, rc, "reading the denial history");
 	sqlite3_reset(s);
 	return CLAIMS_OK;
 }
 
 int
-claims__store_history_payer(claims_db *db, int64_t claim_id, int64_t payer_id, const char *from,
-			    const char *to, int64_t *n, int64_t *d)
+claims__store_history_totals(claims_db *db, const char *from, const char *to)
 {
-	static const char sql[] =
-		"SELECT count(*), coalesce(sum(e.denial_count > 0), 0) FROM remittances r "
-		"JOIN claim_episodes e ON e.remittance_id = r.id "
-		"WHERE r.payer_id = ?1 AND e.claim_id <> ?2 AND " ADJUDICATED " AND " IN_WINDOW;
-	sqlite3_stmt *s;
-	int rc = claims__stmt(&s, db, sql);
+	static const char by_payer[] =
+		"SELECT r.payer_id, count(*), coalesce(sum(e.denial_count > 0), 0) "
+		"FROM remittances r JOIN claim_episodes e ON e.remittance_id = r.id "
+		"WHERE " ADJUDICATED " AND " IN_WINDOW " GROUP BY r.payer_id ORDER BY r.payer_id";
+	static const char by_code[] =
+		"SELECT l.procedure_code, count(*), coalesce(sum(e.denial_count > 0), 0) "
+		"FROM (SELECT DISTINCT claim_id, procedure_code FROM claim_lines "
+		"      WHERE procedure_code IS NOT NULL) l "
+		"JOIN claim_episodes e ON e.claim_id = l.claim_id "
+		"JOIN remittances r ON r.id = e.remittance_id "
+		"WHERE " ADJUDICATED " AND " IN_WINDOW
+		" GROUP BY l.procedure_code ORDER BY l.procedure_code";
+	struct claims__history_cache *h = db->history;
+	unsigned v = data_version(db);
+	int rc;
 
+	if (h && h->valid && h->version == v && strcmp(h->from, from) == 0 &&
+	    strcmp(h->to, to) == 0) {
+		h->used = true;
+		return CLAIMS_OK;
+	}
+	if (!h) {
+		h = claims__calloc(1, sizeof(*h));
+		if (!h)
+			return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
+		db->history = h;
+	}
+	h->valid = h->used = false;
+	totals_clear(&h->payers);
+	totals_clear(&h->codes);
+	rc = read_totals(db, by_payer, false, from, to, &h->payers);
+	if (rc == CLAIMS_OK)
+		rc = read_totals(db, by_code, true, from, to, &h->codes);
 	if (rc < 0)
 		return rc;
-	sqlite3_bind_int64(s, 1, payer_id);
-	sqlite3_bind_int64(s, 2, claim_id);
-	sqlite3_bind_text(s, 3, from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, to, -1, SQLITE_STATIC);
-	return two_ints(db, s, n, d, "reading the payer's history");
+	snprintf(h->from, sizeof(h->from), "%s", from);
+	snprintf(h->to, sizeof(h->to), "%s", to);
+	h->version = v;
+	h->valid = h->used = true;
+	return CLAIMS_OK;
+}
+
+void
+claims__history_payer_totals(const claims_db *db, int64_t payer_id, int64_t *n, int64_t *d)
+{
+	const struct history_totals *t = &db->history->payers;
+	size_t lo = 0, hi = t->count;
+
+	*n = *d = 0;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (t->ids[mid] < payer_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < t->count && t->ids[lo] == payer_id) {
+		*n = t->n[lo];
+		*d = t->d[lo];
+	}
+}
+
+void
+claims__history_code_totals(const claims_db *db, const char *code, int64_t *n, int64_t *d)
+{
+	const struct history_totals *t = &db->history->codes;
+	size_t lo = 0, hi = t->count;
+
+	*n = *d = 0;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (strcmp(t->codes[mid], code) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < t->count && strcmp(t->codes[lo], code) == 0) {
+		*n = t->n[lo];
+		*d = t->d[lo];
+	}
 }
 
 int
-claims__store_history_code(claims_db *db, int64_t claim_id, const char *code, const char *from,
-			   const char *to, int64_t *n, int64_t *d)
+claims__store_history_own(claims_db *db, int64_t claim_id, int64_t payer_id, const char *from,
+			  const char *to, int64_t *n, int64_t *d, int64_t *n_payer, int64_t *d_payer)
 {
 	static const char sql[] =
-		"SELECT count(*), coalesce(sum(e.denial_count > 0), 0) FROM claim_episodes e "
-		"JOIN remittances r ON r.id = e.remittance_id "
-		"WHERE e.claim_id IN (SELECT l.claim_id FROM claim_lines l WHERE l.procedure_code = ?1) "
-		"AND e.claim_id <> ?2 AND " ADJUDICATED " AND " IN_WINDOW;
+		"SELECT count(*), coalesce(sum(e.denial_count > 0), 0), "
+		"coalesce(sum(r.payer_id = ?4), 0), "
+		"coalesce(sum(r.payer_id = ?4 AND e.denial_count > 0), 0) "
+		"FROM claim_episodes e JOIN remittances r ON r.id = e.remittance_id "
+		"WHERE e.claim_id = ?3 AND " ADJUDICATED " AND " IN_WINDOW;
 	sqlite3_stmt *s;
 	int rc = claims__stmt(&s, db, sql);
 
+	*n = *d = *n_payer = *d_payer = 0;
 	if (rc < 0)
 		return rc;
-	sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, claim_id);
-	sqlite3_bind_text(s, 3, from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, to, -1, SQLITE_STATIC);
-	return two_ints(db, s, n, d, "reading a procedure's history");
+	sqlite3_bind_text(s, 1, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, to, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, claim_id);
+	sqlite3_bind_int64(s, 4, payer_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*n = sqlite3_column_int64(s, 0);
+		*d = sqlite3_column_int64(s, 1);
+		*n_payer = sqlite3_column_int64(s, 2);
+		*d_payer = sqlite3_column_int64(s, 3);
+		rc = SQLITE_DONE;
+	}
+	if (rc != SQLITE_DONE)
+		return claims__step_error(db, s, rc, "reading a claim's own history");
+	sqlite3_reset(s);
+	return CLAIMS_OK;
+}
+
+void
+claims__history_keep(claims_db *db)
+{
+	struct claims__history_cache *h = db->history;
+
+	if (h && h->valid && h->used)
+		h->version = data_version(db);
+	if (h)
+		h->used = false;
+}
+
+int
+claims__store_claim_ids_for_risk(claims_db *db, int64_t payer_id, struct claims__ids *out)
+{
+	static const char all[] = "SELECT id FROM claims WHERE status <> 'void' ORDER BY id";
+	static const char of_payer[] =
+		"SELECT id FROM claims WHERE payer_id = ?1 AND status <> 'void' ORDER BY id";
+	sqlite3_stmt *s;
+	int rc = claims__stmt(&s, db, payer_id > 0 ? of_payer : all);
+
+	if (rc < 0)
+		return rc;
+	if (payer_id > 0)
+		sqlite3_bind_int64(s, 1, payer_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (claims__ids_push(out, sqlite3_column_int64(s, 0)) < 0)
+			return claims__stmt_oom(db, s);
+	if (rc != SQLITE_DONE)
+		return claims__step_error(db, s, rc, "listing claims to score");
+	sqlite3_reset(s);
+	return CLAIMS_OK;
 }
 
 /* ---------------------------------------------------------------- risk_scores */

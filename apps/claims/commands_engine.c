@@ -1,6 +1,6 @@
 /*
  * claims link REMIT_ID | --all | --claim ID --remit ID
- * claims risk show CLAIM_ID | calculate CLAIM_ID...
+ * claims risk show CLAIM_ID | calculate (CLAIM_ID... | --all [--payer ID])
  * claims patterns detect (--payer ID | --all) [--days N] | list --payer ID | analyze CLAIM_ID
  *
  * Engine settings (RISK_WEIGHT_*, TIMELY_FILING_DAYS, HISTORY_DAYS,
@@ -187,6 +187,47 @@ print_score(const claims_risk_score *s)
 		printf("  - %s\n", s->recommendations[i]);
 }
 
+/* risk calculate --all [--payer ID] */
+static int
+risk_all(struct cli *cli, int argc, char **argv)
+{
+	claims_engine_config cfg;
+	claims_risk_summary sum;
+	claims_db *db = NULL;
+	int64_t payer = 0;
+	int rc;
+
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--all") == 0)
+			continue;
+		if (strcmp(argv[i], "--payer") == 0 && i + 1 < argc && !payer) {
+			if (!parse_id(argv[++i], &payer))
+				return cli_error(cli, CLI_USAGE, "--payer needs an id >= 1");
+		} else {
+			return cli_error(cli, CLI_USAGE,
+					 "usage: risk calculate --all [--payer ID]");
+		}
+	}
+	rc = engine_config(cli, &cfg);
+	if (rc != CLI_OK)
+		return rc;
+	rc = cli_open_db(cli, CLAIMS_MIGRATE_AUTO, &db);
+	if (rc != CLI_OK)
+		return rc;
+	rc = claims_risk_calculate_all(&sum, db, payer, &cfg);
+	if (rc < 0)
+		return fail(cli, db, rc);
+	claims_db_close(db);
+	if (cli->json)
+		return cli_emit(cli, render_risk_summary(&sum, payer));
+	if (!cli->quiet)
+		printf("Scored %" PRId64 " claim%s: %" PRId64 " low, %" PRId64 " medium, %" PRId64
+		       " high, %" PRId64 " critical\n",
+		       sum.claims, sum.claims == 1 ? "" : "s", sum.low, sum.medium, sum.high,
+		       sum.critical);
+	return CLI_OK;
+}
+
 int
 cmd_risk(struct cli *cli, int argc, char **argv)
 {
@@ -197,8 +238,14 @@ cmd_risk(struct cli *cli, int argc, char **argv)
 
 	if (argc < 3 || (strcmp(argv[1], "show") != 0 && strcmp(argv[1], "calculate") != 0))
 		return cli_error(cli, CLI_USAGE,
-				 "usage: risk show CLAIM_ID | risk calculate CLAIM_ID...");
+				 "usage: risk show CLAIM_ID | risk calculate (CLAIM_ID... | --all "
+				 "[--payer ID])");
 	show = strcmp(argv[1], "show") == 0;
+	if (!show) {
+		for (int i = 2; i < argc; i++)
+			if (strcmp(argv[i], "--all") == 0)
+				return risk_all(cli, argc, argv);
+	}
 	if (show && argc != 3)
 		return cli_error(cli, CLI_USAGE, "usage: risk show CLAIM_ID");
 	if (cli->json && !show && argc != 3)

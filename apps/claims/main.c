@@ -25,7 +25,7 @@ static const struct command commands[] = {
 	{ "import", cmd_import,
 	  "ingest X12 files: import FILE... [--type auto|837|835] [--strict] [--practice ID]" },
 	{ "link", cmd_link, "link remittances: link REMIT_ID | --all | --claim ID --remit ID" },
-	{ "risk", cmd_risk, "denial risk: risk show CLAIM_ID | risk calculate CLAIM_ID..." },
+	{ "risk", cmd_risk, "denial risk: risk show CLAIM_ID | risk calculate (CLAIM_ID... | --all [--payer ID])" },
 	{ "patterns", cmd_patterns,
 	  "denial patterns: patterns detect (--payer ID | --all) [--days N] | list --payer ID | "
 	  "analyze CLAIM_ID" },

@@ -241,6 +241,24 @@ render_link_result(const claims_link_result *r)
 }
 
 char *
+render_risk_summary(const claims_risk_summary *s, int64_t payer_id)
+{
+	cJSON *o = cJSON_CreateObject(), *l = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "claims_scored", (double)s->claims);
+	if (payer_id > 0)
+		cJSON_AddNumberToObject(o, "payer_id", (double)payer_id);
+	else
+		cJSON_AddNullToObject(o, "payer_id");
+	cJSON_AddNumberToObject(l, "low", (double)s->low);
+	cJSON_AddNumberToObject(l, "medium", (double)s->medium);
+	cJSON_AddNumberToObject(l, "high", (double)s->high);
+	cJSON_AddNumberToObject(l, "critical", (double)s->critical);
+	cJSON_AddItemToObject(o, "risk_levels", l);
+	return finish(o);
+}
+
+char *
 render_link_summary(const claims_link_summary *s)
 {
 	cJSON *o = cJSON_CreateObject();

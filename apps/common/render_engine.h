@@ -29,6 +29,8 @@ char *render_pattern_analysis(const claims_pattern_analysis *a);
 char *render_link_result(const claims_link_result *r);
 /* {"remittances", "linked", "already_linked", "ambiguous", "unmatched"} */
 char *render_link_summary(const claims_link_summary *s);
+/* {"claims_scored", "payer_id" (null for every payer), "risk_levels": {"low", "medium", "high", "critical"}} */
+char *render_risk_summary(const claims_risk_summary *s, int64_t payer_id);
 
 /* Route answers (spec/api.md §4.4-§4.5). */
 /* POST /remits/{id}/link: {"message": "Episode linking completed", "remittance_id",

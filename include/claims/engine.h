@@ -234,6 +234,28 @@ CLAIMS_API CLAIMS_WARN_UNUSED int claims_risk_calculate(claims_risk_score **out,
 CLAIMS_API CLAIMS_WARN_UNUSED int claims_risk_latest(claims_risk_score **out, claims_db *db,
 						     int64_t claim_id);
 
+/** Counts of claims_risk_calculate_all(). */
+typedef struct claims_risk_summary {
+	/** Claims scored (each got a new risk_scores row). */
+	int64_t claims;
+	/** By the level of the new score. */
+	int64_t low, medium, high, critical;
+} claims_risk_summary;
+
+/**
+ * claims_risk_calculate() for every claim that is not void, or only those of
+ * payer @p payer_id (> 0), by id ascending, one transaction per claim.
+ *
+ * @param out receives the counts (caller's storage)
+ * @param payer_id 0 for every payer
+ * @return CLAIMS_OK; CLAIMS_EINVAL; CLAIMS_ENOTFOUND (no such payer);
+ *         CLAIMS_EBUSY; CLAIMS_EDB; CLAIMS_ENOMEM.  On failure the claims
+ *         before the failing one keep their new scores.
+ */
+CLAIMS_API CLAIMS_WARN_UNUSED int claims_risk_calculate_all(claims_risk_summary *out,
+							    claims_db *db, int64_t payer_id,
+							    const claims_engine_config *cfg);
+
 /* ================================================================ patterns */
 
 /** Learned conditions of a pattern (engine.md §4.1 step 6). */

@@ -394,19 +394,28 @@ historical(claims_db *db, struct fbuf *f, const struct claim_data *d,
 	   const claims_engine_config *cfg, double *out, int64_t *n_payer)
 {
 	const char *codes[64];
-	int64_t n_code[64], d_code[64], d_payer = 0, t;
+	int64_t n_code[64], d_code[64], d_payer = 0, t, own_n, own_d, own_np, own_dp;
 	size_t n_codes = 0;
 	char today[11], from[11];
-	int rc = CLAIMS_OK;
+	int rc;
 
 	*n_payer = 0;
 	claims__engine_today(cfg, today);
 	if (!claims__date_days(today, &t))
 		return claims__set_error(db, CLAIMS_EINVAL, "bad date %s", today);
 	claims__days_date(t - (cfg->history_days - 1), from);
-	if (d->c.payer_id)
-		rc = claims__store_history_payer(db, d->c.id, d->c.payer_id, from, today, n_payer,
-						 &d_payer);
+	/* Episodes of other claims = all in the window - the claim's own. */
+	rc = claims__store_history_totals(db, from, today);
+	if (rc == CLAIMS_OK)
+		rc = claims__store_history_own(db, d->c.id, d->c.payer_id, from, today, &own_n,
+					       &own_d, &own_np, &own_dp);
+	if (rc < 0)
+		return rc;
+	if (d->c.payer_id) {
+		claims__history_payer_totals(db, d->c.payer_id, n_payer, &d_payer);
+		*n_payer -= own_np;
+		d_payer -= own_dp;
+	}
 	for (size_t i = 0; i < d->lines.n && n_codes < 64; i++)
 		if (d->lines.v[i].procedure_code)
 			codes[n_codes++] = d->lines.v[i].procedure_code;
@@ -419,11 +428,11 @@ historical(claims_db *db, struct fbuf *f, const struct claim_data *d,
 				codes[++k] = codes[i];
 		n_codes = k + 1;
 	}
-	for (size_t i = 0; rc == CLAIMS_OK && i < n_codes; i++)
-		rc = claims__store_history_code(db, d->c.id, codes[i], from, today, &n_code[i],
-						&d_code[i]);
-	if (rc < 0)
-		return rc;
+	for (size_t i = 0; i < n_codes; i++) {
+		claims__history_code_totals(db, codes[i], &n_code[i], &d_code[i]);
+		n_code[i] -= own_n;
+		d_code[i] -= own_d;
+	}
 	*out = claims__risk_historical(*n_payer, d_payer, d->c.payer_id != 0, n_code, d_code,
 				       n_codes);
 	if (*out >= 40.0)
@@ -727,7 +736,9 @@ claims_risk_calculate(claims_risk_score **out, claims_db *db, int64_t claim_id,
 		rc = calculate(db, claim_id, &c, s);
 		if (rc == CLAIMS_OK)
 			rc = claims__commit(db);
-		if (rc < 0)
+		if (rc == CLAIMS_OK)
+			claims__history_keep(db); /* a score changes no history */
+		else
 			claims__rollback(db);
 	}
 	if (rc < 0) {
@@ -737,6 +748,54 @@ claims_risk_calculate(claims_risk_score **out, claims_db *db, int64_t claim_id,
 	claims__clear_error(db);
 	*out = s;
 	return CLAIMS_OK;
+}
+
+int
+claims_risk_calculate_all(claims_risk_summary *out, claims_db *db, int64_t payer_id,
+			  const claims_engine_config *cfg)
+{
+	struct claims__ids ids = { 0 };
+	claims_engine_config c;
+	bool found = true;
+	char *name = NULL;
+	int rc;
+
+	if (!out)
+		return CLAIMS_EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (!db)
+		return CLAIMS_EINVAL;
+	if (payer_id < 0)
+		return claims__set_error(db, CLAIMS_EINVAL, "payer id must be >= 1");
+	rc = claims__engine_config(db, cfg, &c);
+	if (rc == CLAIMS_OK && payer_id > 0)
+		rc = claims__store_payer_get(db, payer_id, &name, &found);
+	claims__free(name);
+	if (rc == CLAIMS_OK && !found)
+		rc = claims__set_error(db, CLAIMS_ENOTFOUND, "payer %" PRId64 " not found", payer_id);
+	if (rc == CLAIMS_OK)
+		rc = claims__store_claim_ids_for_risk(db, payer_id, &ids);
+	for (size_t i = 0; rc == CLAIMS_OK && i < ids.n; i++) {
+		claims_risk_score *s = NULL;
+
+		rc = claims_risk_calculate(&s, db, ids.v[i], &c);
+		if (rc < 0)
+			break;
+		out->claims++;
+		if (strcmp(s->risk_level, "critical") == 0)
+			out->critical++;
+		else if (strcmp(s->risk_level, "high") == 0)
+			out->high++;
+		else if (strcmp(s->risk_level, "medium") == 0)
+			out->medium++;
+		else
+			out->low++;
+		claims_risk_score_free(s);
+	}
+	claims__ids_free(&ids);
+	if (rc == CLAIMS_OK)
+		claims__clear_error(db);
+	return rc;
 }
 
 int

@@ -113,6 +113,23 @@ class AutoLink(TempDirTestCase):
         self.assertEqual(out['model_version'], 'rules-1')
         self.assertEqual(out['claim_version'], 1)
         self.cli('risk', 'calculate', '7', rc=4)
+        # --all: every claim that is not void, optionally of one payer
+        out = json.loads(self.cli('--json', 'risk', 'calculate', '--all').stdout)
+        self.assertEqual(out['claims_scored'], 2)
+        self.assertIsNone(out['payer_id'])
+        self.assertEqual(sorted(out['risk_levels']), ['critical', 'high', 'low', 'medium'])
+        self.assertEqual(sum(out['risk_levels'].values()), 2)
+        out = json.loads(self.cli('--json', 'risk', 'calculate', '--all', '--payer', '1').stdout)
+        self.assertEqual((out['claims_scored'], out['payer_id']), (2, 1))
+        self.assertEqual(self.q('SELECT claim_id, count(*) FROM risk_scores GROUP BY 1'),
+                         [(1, 3), (2, 2)])
+        self.assertRegex(self.cli('risk', 'calculate', '--all').stdout,
+                         r'^Scored 2 claims: \d+ low, \d+ medium, \d+ high, \d+ critical\n$')
+        self.assertEqual(self.cli('-q', 'risk', 'calculate', '--all').stdout, '')
+        r = self.cli('risk', 'calculate', '--all', '--payer', '9', rc=4)
+        self.assertEqual(r.stderr.strip(), 'claims: risk: payer 9 not found')
+        self.cli('risk', 'calculate', '--all', '--payer', 'x', rc=2)
+        self.cli('risk', 'calculate', '--all', '1', rc=2)
         r = run_cli('--db', self.db, 'risk', 'calculate', '1',
                     env={'RISK_WEIGHT_PAYER': '0', 'RISK_WEIGHT_CODING': '0',
                          'RISK_WEIGHT_DOC': '0', 'RISK_WEIGHT_HISTORICAL': '0',

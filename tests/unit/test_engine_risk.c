@@ -355,6 +355,54 @@ test_historical_from_linked_episodes(void **state)
 	claims_risk_score_free(s);
 }
 
+/* The historical totals are kept on the connection between scores; a commit
+ * by another connection (or by this one) must be seen by the next score. */
+static void
+test_historical_sees_other_connections(void **state)
+{
+	claims_engine_config cfg = CLAIMS_ENGINE_CONFIG_INIT;
+	char *dir = tu_tmpdir(), *path = tu_path(dir, "h.db");
+	claims_db *a = NULL, *b = NULL;
+	claims_risk_score *s;
+
+	(void)state;
+	cfg.today = "2024-03-01";
+	assert_int_equal(claims_db_open(&a, path, NULL), CLAIMS_OK);
+	assert_int_equal(claims_db_open(&b, path, NULL), CLAIMS_OK);
+	ingest_claim_text(a, "1234567893", "87726", "MEMBER1",
+			  "CLM*O1*100***11:B:1*Y*A*Y*Y~HI*ABK:E119~LX*1~SV1*HC:99213*100*UN*1***1~"
+			  "DTP*472*D8*20240101~");
+	ingest_claim_text(a, "1234567893", "87726", "MEMBER1",
+			  "CLM*O2*100***11:B:1*Y*A*Y*Y~HI*ABK:E119~LX*1~SV1*HC:99213*100*UN*1***1~"
+			  "DTP*472*D8*20240102~");
+	ingest_payment(a, "T1", "O1", "4", "0");
+	/* O2: payer 1 of 1 denied → 2/6; 99213 the same → 2/6. */
+	s = calc(a, 2, &cfg);
+	assert_true(s->historical_risk == 33.33);
+	claims_risk_score_free(s);
+	s = calc(a, 2, &cfg); /* from the kept totals */
+	assert_true(s->historical_risk == 33.33);
+	claims_risk_score_free(s);
+	/* Another connection reverses the denial: no history left. */
+	tu_exec(b, "UPDATE claim_episodes SET status = 'reversed'");
+	s = calc(a, 2, &cfg);
+	assert_true(s->historical_risk == 20.0);
+	claims_risk_score_free(s);
+	/* This connection links a paid episode: payer 1 of 1, not denied → 1/6. */
+	ingest_payment(a, "T2", "O1", "1", "100");
+	s = calc(a, 2, &cfg);
+	assert_true(s->historical_risk == claims__round2(100 * (1.0 / 6)));
+	claims_risk_score_free(s);
+	/* The other connection sees the same. */
+	s = calc(b, 2, &cfg);
+	assert_true(s->historical_risk == 16.67);
+	claims_risk_score_free(s);
+	claims_db_close(a);
+	claims_db_close(b);
+	free(path);
+	tu_tmpdir_free(dir);
+}
+
 /* ================================================================ persistence */
 
 static void
@@ -458,6 +506,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_payer_rules, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_historical_from_linked_episodes, fx_setup,
 						fx_teardown),
+		cmocka_unit_test(test_historical_sees_other_connections),
 		cmocka_unit_test_setup_teardown(test_history_of_scores, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_speed, fx_setup, fx_teardown),
 	};
