@@ -60,22 +60,29 @@ hash_fd(claims_db *db, int fd, int64_t start, int64_t size, char sha[65])
 {
 	crypto_hash_sha256_state st;
 	unsigned char digest[crypto_hash_sha256_BYTES];
-	unsigned char buf[65536];
+	unsigned char *buf;
 	struct fd_source src = { fd, size };
+	enum { BUF = 65536 }; /* on the heap: server threads have small stacks */
 
 	if (lseek(fd, start, SEEK_SET) < 0)
 		return claims__set_error(db, CLAIMS_EIO, "cannot read the file: %s", strerror(errno));
+	buf = claims__malloc(BUF);
+	if (!buf)
+		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
 	crypto_hash_sha256_init(&st);
 	for (;;) {
 		size_t got = 0;
 
-		if (fd_read(buf, sizeof(buf), &got, &src) < 0)
+		if (fd_read(buf, BUF, &got, &src) < 0) {
+			claims__free(buf);
 			return claims__set_error(db, CLAIMS_EIO, "cannot read the file: %s",
 						 strerror(errno));
+		}
 		if (got == 0)
 			break;
 		crypto_hash_sha256_update(&st, buf, got);
 	}
+	claims__free(buf);
 	if (src.left != 0)
 		return claims__set_error(db, CLAIMS_EIO, "the file changed while it was read");
 	crypto_hash_sha256_final(&st, digest);

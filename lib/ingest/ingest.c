@@ -1225,11 +1225,12 @@ refuse_run(struct ingest *ing, const struct refusal *why)
 	claims_ingest_result *r = ing->result;
 	struct claims__file_row row;
 	unsigned char digest[crypto_hash_sha256_BYTES];
-	unsigned char buf[65536];
+	unsigned char *buf;
 	char sha[65];
 	char *counts = NULL;
 	bool found;
 	int rc;
+	enum { BUF = 65536 }; /* on the heap: server threads have small stacks */
 
 	if (strlen(why->detected_type) >= sizeof(r->detected_type))
 		return claims__set_error(ing->db, CLAIMS_EINVAL, "invalid detected type");
@@ -1240,6 +1241,9 @@ refuse_run(struct ingest *ing, const struct refusal *why)
 	if (!r->error_code || !r->error_message)
 		return claims__set_error(ing->db, CLAIMS_ENOMEM, "out of memory");
 
+	buf = claims__malloc(BUF);
+	if (!buf)
+		return claims__set_error(ing->db, CLAIMS_ENOMEM, "out of memory");
 	crypto_hash_sha256_init(&ing->sha);
 	ing->hashing = true;
 	rc = rewind_source(ing);
@@ -1247,12 +1251,15 @@ refuse_run(struct ingest *ing, const struct refusal *why)
 		size_t got = 0;
 
 		if (rc == CLAIMS_OK)
-			rc = read_source(&got, buf, sizeof(buf), ing);
-		if (rc < 0)
+			rc = read_source(&got, buf, BUF, ing);
+		if (rc < 0) {
+			claims__free(buf);
 			return claims__set_error(ing->db, rc, "cannot read %s", ing->filename);
+		}
 		if (got == 0)
 			break;
 	}
+	claims__free(buf);
 	ing->hashing = false;
 	crypto_hash_sha256_final(&ing->sha, digest);
 	sodium_bin2hex(sha, sizeof(sha), digest, sizeof(digest));
