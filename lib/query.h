@@ -6,6 +6,7 @@
 #define CLAIMS_QUERY_INTERNAL_H
 
 #include "claims/query.h"
+#include "claims/jobs.h"
 #include "internal.h"
 #include "ingest/arena.h"
 

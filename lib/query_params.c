@@ -345,6 +345,33 @@ claims_page_parse(claims_page *out, const claims_param *params, size_t n, claims
 	return rc;
 }
 
+/* ---- jobs */
+
+static const char *const job_statuses[] = { "queued", "running", "succeeded", "failed", NULL };
+
+int
+claims_job_query_parse(claims_job_query *out, const claims_param *params, size_t n,
+		       claims_validation *v)
+{
+	static const struct pdef defs[] = {
+		PAGE_DEFS,
+		{ "status", K_ENUM, job_statuses, "must be one of: queued, running, succeeded, failed" },
+	};
+	struct pval vals[sizeof(defs) / sizeof(defs[0])];
+	int rc;
+
+	if (!out || (n && !params))
+		return CLAIMS_EINVAL;
+	memset(out, 0, sizeof(*out));
+	out->page.limit = CLAIMS_PAGE_DEFAULT_LIMIT;
+	rc = parse_defs(defs, sizeof(defs) / sizeof(defs[0]), vals, params, n, v);
+	if (rc < 0)
+		return rc;
+	page_from(&out->page, vals);
+	out->status = vals[2].s;
+	return CLAIMS_OK;
+}
+
 /* ---- claims */
 
 static const char *const claim_statuses[] = { "pending", "processed", "denied", "reversed", "void",

@@ -24,11 +24,13 @@ struct claims__file_row {
 int claims__store_file_find(claims_db *db, const char *sha256, bool *found,
 			    struct claims__file_row *row);
 
-/* Insert a new file row (status processing) with its bytes, read by
- * @p read_cb into 1 MiB rows of ingest_file_chunks. */
+/* Insert a new file row (@p status: processing, or received for a file
+ * waiting for its job) with its bytes, read by @p read_cb into 1 MiB rows
+ * of ingest_file_chunks. */
 typedef int (*claims__blob_read_cb)(void *buf, size_t len, size_t *got, void *payload);
 int claims__store_file_insert(claims_db *db, int64_t *id_out, const char *sha256,
-			      const char *filename, int64_t size, const char *mode,
+			      const char *status, const char *filename, int64_t size,
+			      const char *mode,
 			      const char *practice_id, const char *uploaded_by,
 			      claims__blob_read_cb read_cb, void *payload);
 
@@ -41,6 +43,10 @@ int claims__store_file_finish(claims_db *db, int64_t id, const char *status,
 			      const char *detected_type, const char *counts_json,
 			      int64_t issue_count, const char *error_code,
 			      const char *error_message);
+
+/* IngestCounts from the flat JSON object stored in ingest_files.counts
+ * (ingest.c); missing keys read as 0. */
+void claims__ingest_counts_from_json(claims_ingest_counts *c, const char *json);
 
 /* One parser_logs row. */
 struct claims__log_ctx {

@@ -95,15 +95,17 @@ store_file_chunks(claims_db *db, int64_t id, int64_t size, claims__blob_read_cb 
 }
 
 int
-claims__store_file_insert(claims_db *db, int64_t *id_out, const char *sha256, const char *filename,
-			  int64_t size, const char *mode, const char *practice_id,
-			  const char *uploaded_by, claims__blob_read_cb read_cb, void *payload)
+claims__store_file_insert(claims_db *db, int64_t *id_out, const char *sha256, const char *status,
+			  const char *filename, int64_t size, const char *mode,
+			  const char *practice_id, const char *uploaded_by,
+			  claims__blob_read_cb read_cb, void *payload)
 {
+	/* A row only received (waiting for its job) has had no attempt yet. */
 	static const char sql[] =
 		"INSERT INTO ingest_files (sha256, filename, size_bytes, mode, status, "
-		"uploaded_by, practice_id, received_at) "
-		"VALUES (?1, ?2, ?3, ?4, 'processing', ?5, ?6, "
-		"strftime('%Y-%m-%dT%H:%M:%SZ','now'))";
+		"uploaded_by, practice_id, received_at, attempt_count) "
+		"VALUES (?1, ?2, ?3, ?4, ?7, ?5, ?6, "
+		"strftime('%Y-%m-%dT%H:%M:%SZ','now'), CASE ?7 WHEN 'received' THEN 0 ELSE 1 END)";
 	sqlite3_stmt *s;
 	int rc;
 
@@ -116,6 +118,7 @@ claims__store_file_insert(claims_db *db, int64_t *id_out, const char *sha256, co
 	claims__bind_text(s, 4, mode);
 	claims__bind_text(s, 5, uploaded_by);
 	claims__bind_text(s, 6, practice_id);
+	claims__bind_text(s, 7, status);
 	rc = claims__step_done(db, s, "recording the file");
 	if (rc < 0)
 		return rc;

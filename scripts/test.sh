@@ -39,12 +39,13 @@ else
 	status=1
 fi
 
-# ThreadSanitizer: build only what the concurrency suite runs (the apps are
-# not configured), then run it without meson's full rebuild.
-if setup build-tsan --buildtype=debug -Db_sanitize=thread -Dapps=disabled &&
-	ninja -C build-tsan tests/unit/test_cache; then
-	meson test -C build-tsan --no-rebuild --setup=sanitize --suite concurrency \
-		--print-errorlogs --num-processes 2 || status=1
+# ThreadSanitizer: build only what the concurrency suite runs (the cache's
+# threads test, and claimsd with the CLI for the 64-client server test),
+# then run that suite without meson's full rebuild.
+if setup build-tsan --buildtype=debug -Db_sanitize=thread -Dapps=enabled &&
+	ninja -C build-tsan tests/unit/test_cache apps/claimsd apps/claims; then
+	CLAIMS_CONCURRENCY_SECONDS=15 meson test -C build-tsan --no-rebuild --setup=sanitize \
+		--suite concurrency --print-errorlogs --num-processes 2 || status=1
 else
 	echo "build-tsan/ failed to configure or compile"
 	status=1

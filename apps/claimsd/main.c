@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "env.h"
+#include "jobs.h"
 #include "server.h"
 
 /* Exit codes (spec/cli.md). */
@@ -359,11 +360,19 @@ run(void)
 	callbacks.init_connection = init_connection;
 	callbacks.connection_closed = connection_closed;
 
+	/* The job workers first: uploads may queue work from the first request. */
+	if (jobs_start(&app.jobs, config.db_path, app.cache, &config.ingest, &app.engine, errbuf,
+		       sizeof(errbuf)) < 0) {
+		fprintf(stderr, "claimsd: %s\n", errbuf);
+		return EXIT_CONFIG;
+	}
+
 	mg_init_library(0);
 	ctx = mg_start(&callbacks, NULL, options);
 	if (!ctx) {
 		fprintf(stderr, "claimsd: cannot listen on %s\n", listen_opt);
 		mg_exit_library();
+		jobs_stop(app.jobs);
 		return EXIT_INTERNAL;
 	}
 	mg_set_request_handler(ctx, "/", routes_dispatch, NULL);
@@ -373,6 +382,7 @@ run(void)
 		fprintf(stderr, "claimsd: no listening port\n");
 		mg_stop(ctx);
 		mg_exit_library();
+		jobs_stop(app.jobs);
 		return EXIT_INTERNAL;
 	}
 	if (strchr(config.listen_host, ':'))
@@ -386,6 +396,10 @@ run(void)
 	fprintf(stderr, "claimsd: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	mg_stop(ctx);
 	mg_exit_library();
+	/* After the last request: the job in hand finishes, queued ones wait
+	 * for the next start. */
+	jobs_stop(app.jobs);
+	app.jobs = NULL;
 	claims_cache_free(app.cache);
 	fprintf(stderr, "claimsd: stopped\n");
 	return EXIT_OK;

@@ -48,6 +48,10 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/patterns/analyze-claim/{claim_id}", handle_patterns_analyze },
 	{ "GET", "/api/v1/payers", handle_payers_list },
 	{ "GET", "/api/v1/parser-logs", handle_parser_logs },
+	{ "POST", "/api/v1/claims/upload", handle_claims_upload },
+	{ "POST", "/api/v1/remits/upload", handle_remits_upload },
+	{ "GET", "/api/v1/jobs", handle_jobs_list },
+	{ "GET", "/api/v1/jobs/{job_id}", handle_job_get },
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

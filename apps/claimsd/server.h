@@ -141,5 +141,10 @@ int handle_patterns_payer(struct request *req);
 int handle_patterns_analyze(struct request *req);
 int handle_payers_list(struct request *req);
 int handle_parser_logs(struct request *req);
+/* handlers_upload.c */
+int handle_claims_upload(struct request *req);
+int handle_remits_upload(struct request *req);
+int handle_jobs_list(struct request *req);
+int handle_job_get(struct request *req);
 
 #endif

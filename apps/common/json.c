@@ -144,8 +144,8 @@ json_ingest_counts(const claims_ingest_counts *c)
 	return o;
 }
 
-static cJSON *
-issue_json(const char *filename, const claims_ingest_issue *is)
+void *
+json_ingest_issue(const char *filename, const claims_ingest_issue *is)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON *details = cJSON_Parse(is->details ? is->details : "{}");
@@ -187,7 +187,7 @@ json_ingest_file(const char *filename, const claims_ingest_result *r)
 	ok = ok && add(o, "issues_total", cJSON_CreateNumber((double)r->issues_total));
 	ok = ok && (issues = cJSON_AddArrayToObject(o, "issues")) != NULL;
 	for (size_t i = 0; ok && i < r->n_issues; i++) {
-		cJSON *it = issue_json(filename, &r->issues[i]);
+		cJSON *it = json_ingest_issue(filename, &r->issues[i]);
 		ok = it && cJSON_AddItemToArray(issues, it);
 		if (!ok)
 			cJSON_Delete(it);

@@ -36,6 +36,9 @@ void *json_ingest_file(const char *filename, const claims_ingest_result *r);
  * {"filename", "status": "failed", "error": {"code": "FAILED", "message"}}. */
 void *json_ingest_failed(const char *filename, const char *message);
 
+/* One Issue (x12.md §4) as a cJSON object; NULL when out of memory. */
+void *json_ingest_issue(const char *filename, const claims_ingest_issue *is);
+
 /* IngestCounts as a JSON object (x12.md §10). */
 void *json_ingest_counts(const claims_ingest_counts *c);
 

@@ -34,6 +34,7 @@
 #include "cache.h"
 #include "engine.h"
 #include "query.h"
+#include "jobs.h"
 
 CLAIMS_BEGIN_DECLS
 

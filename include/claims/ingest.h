@@ -46,7 +46,9 @@ typedef enum claims_ingest_status {
 typedef enum claims_ingest_expect {
 	/** 837, 835 and mixed files (default). */
 	CLAIMS_INGEST_ANY = 0,
-	/** Only 837P / 837I; an 835 is refused with WRONG_FILE_TYPE. */
+	/** Only 837P / 837I; an 835 is refused with WRONG_FILE_TYPE (also
+	 *  when the same bytes were ingested before without this restriction:
+	 *  that row is left as it is). */
 	CLAIMS_INGEST_837 = 1,
 	/** Only 835; an 837 is refused with WRONG_FILE_TYPE. */
 	CLAIMS_INGEST_835 = 2,
@@ -154,6 +156,54 @@ CLAIMS_API CLAIMS_WARN_UNUSED int claims_ingest_fd(claims_ingest_result **out, c
 CLAIMS_API CLAIMS_WARN_UNUSED int claims_ingest_mem(claims_ingest_result **out, claims_db *db,
 						    const void *data, size_t len,
 						    const claims_ingest_options *opts);
+
+/**
+ * The type of the first supported transaction set in @p data (an upload's
+ * first 64 KiB, spec/api.md §4.1), read with the default reader limits.
+ * Unsupported sets are passed over; nothing is stored.
+ *
+ * @param out receives CLAIMS_X12_TYPE_837P, _837I or _835; _837_PENDING
+ *        for an 837 whose kind is not known within @p data; _NONE when no
+ *        supported set starts in it (no ISA, bad envelope, ...)
+ * @return CLAIMS_OK; CLAIMS_EINVAL; CLAIMS_ENOMEM.
+ * Thread-safety: safe (no shared state).
+ */
+CLAIMS_API CLAIMS_WARN_UNUSED int claims_ingest_sniff(claims_x12_type *out, const void *data,
+						      size_t len);
+
+/**
+ * The earlier ingest of the bytes whose SHA-256 is @p sha256 (64 lower-case
+ * hex digits), as claims_ingest_file() reports a duplicate: status
+ * CLAIMS_INGEST_DUPLICATE, that file's id, detected type and counts, no
+ * issues.  Only files in status "ingested" count.
+ *
+ * @param out receives the result; yours: claims_ingest_result_free()
+ * @return CLAIMS_OK; CLAIMS_ENOTFOUND (no ingested file has these bytes);
+ *         CLAIMS_EINVAL; CLAIMS_EBUSY; CLAIMS_EDB; CLAIMS_ENOMEM.
+ * Thread-safety: as the handle.
+ */
+CLAIMS_API CLAIMS_WARN_UNUSED int claims_ingest_lookup(claims_ingest_result **out, claims_db *db,
+						       const char *sha256);
+
+/**
+ * Record the file read from @p fd (from its current position, as
+ * claims_ingest_fd()) as refused with @p code and @p message without
+ * reading it as X12, e.g. an upload whose first transaction set is of the
+ * other family (WRONG_FILE_TYPE, spec/api.md §4.1).  The row gets the
+ * bytes, @p detected_type ("837P", "837I", "835", "mixed", "unknown"; NULL
+ * = "unknown") and zero counts.  Bytes already ingested keep their row
+ * unchanged (the SHA-256 is unique); the result then names that row.
+ *
+ * @param out receives a CLAIMS_INGEST_REFUSED result; yours
+ * @return CLAIMS_OK; CLAIMS_EINVAL; CLAIMS_EIO; CLAIMS_EBUSY; CLAIMS_EDB;
+ *         CLAIMS_ENOMEM.
+ * Thread-safety: as the handle.
+ */
+CLAIMS_API CLAIMS_WARN_UNUSED int claims_ingest_refuse_fd(claims_ingest_result **out,
+							  claims_db *db, int fd,
+							  const char *code, const char *message,
+							  const char *detected_type,
+							  const claims_ingest_options *opts);
 
 /** Free a result.  NULL is accepted. */
 CLAIMS_API void claims_ingest_result_free(claims_ingest_result *result);

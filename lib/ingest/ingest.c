@@ -786,8 +786,8 @@ json_number_cents(const char *json, const char *key, bool money)
 	}
 }
 
-static void
-counts_from_json(claims_ingest_counts *c, const char *json)
+void
+claims__ingest_counts_from_json(claims_ingest_counts *c, const char *json)
 {
 #define X(f) c->f = json_number_cents(json, #f, false);
 	COUNT_FIELDS(X)
@@ -850,10 +850,33 @@ refuse(struct ingest *ing, const char *code, const char *message)
 	return finish_file(ing, "refused", code, message);
 }
 
+static void
+wrong_type_message(const struct ingest *ing, char *buf, size_t len)
+{
+	snprintf(buf, len, "Expected an %s file, found %s",
+		 ing->opts->expect == CLAIMS_INGEST_837 ? "837" : "835", ing->result->detected_type);
+}
+
+/* The result of a WRONG_FILE_TYPE refusal that writes nothing. */
+static int
+wrong_type_result(struct ingest *ing)
+{
+	claims_ingest_result *r = ing->result;
+	char msg[160];
+
+	wrong_type_message(ing, msg, sizeof(msg));
+	r->status = CLAIMS_INGEST_REFUSED;
+	r->error_code = claims__strdup("WRONG_FILE_TYPE");
+	r->error_message = claims__strdup(msg);
+	if (!r->error_code || !r->error_message)
+		return claims__set_error(ing->db, CLAIMS_ENOMEM, "out of memory");
+	return CLAIMS_OK;
+}
+
 /* Write (or restart) the file row with its bytes.  *duplicate is set when
  * the same bytes were ingested before (the result then describes that). */
 static int
-record_file(struct ingest *ing, const char *sha, bool *duplicate)
+record_file(struct ingest *ing, const char *sha, bool wrong_type, bool *duplicate)
 {
 	struct claims__file_row row;
 	bool found;
@@ -868,6 +891,19 @@ record_file(struct ingest *ing, const char *sha, bool *duplicate)
 	rc = claims__store_file_find(ing->db, sha, &found, &row);
 	if (rc < 0)
 		goto fail;
+	if (found && strcmp(row.status, "ingested") == 0 && wrong_type) {
+		/* The same bytes came through the other family before: refused
+		 * here all the same; the row stays as it is (its SHA is unique). */
+		*duplicate = true;
+		ing->result->ingest_file_id = row.id;
+		claims__free(row.counts_json);
+		rc = wrong_type_result(ing);
+		if (rc < 0) {
+			claims__rollback(ing->db);
+			return rc;
+		}
+		return claims__exec(ing->db, "COMMIT");
+	}
 	if (found && strcmp(row.status, "ingested") == 0) {
 		claims_ingest_result *r = ing->result;
 
@@ -875,7 +911,7 @@ record_file(struct ingest *ing, const char *sha, bool *duplicate)
 		r->status = CLAIMS_INGEST_DUPLICATE;
 		r->ingest_file_id = row.id;
 		snprintf(r->detected_type, sizeof(r->detected_type), "%s", row.detected_type);
-		counts_from_json(&r->counts, row.counts_json);
+		claims__ingest_counts_from_json(&r->counts, row.counts_json);
 		claims__free(row.counts_json);
 		/* Nothing was written: end the lock without a write-epoch bump. */
 		return claims__exec(ing->db, "COMMIT");
@@ -888,8 +924,8 @@ record_file(struct ingest *ing, const char *sha, bool *duplicate)
 		rc = rewind_source(ing);
 		if (rc == CLAIMS_OK) {
 			ing->hashing = false;
-			rc = claims__store_file_insert(ing->db, &ing->file_id, sha, ing->filename,
-						       ing->src.size,
+			rc = claims__store_file_insert(ing->db, &ing->file_id, sha, "processing",
+						       ing->filename, ing->src.size,
 						       claims_x12_mode_to_str(ing->opts->mode),
 						       ing->opts->practice_id, ing->opts->uploaded_by,
 						       blob_read, ing);
@@ -912,7 +948,7 @@ ingest_run(struct ingest *ing)
 	claims_x12_stats st;
 	unsigned char digest[crypto_hash_sha256_BYTES];
 	char sha[65];
-	bool duplicate;
+	bool duplicate, wrong;
 	int rc;
 
 	/* Pass 1: validate and hash. */
@@ -933,7 +969,10 @@ ingest_run(struct ingest *ing)
 	if (st.refused && st.refusal_code == CLAIMS_X12_FILE_TOO_LARGE)
 		return refuse(ing, "FILE_TOO_LARGE", ing->first_refusal_msg);
 
-	rc = record_file(ing, sha, &duplicate);
+	wrong = (ing->opts->expect == CLAIMS_INGEST_837 && st.transactions_835 > 0) ||
+		(ing->opts->expect == CLAIMS_INGEST_835 &&
+		 st.transactions_837p + st.transactions_837i > 0);
+	rc = record_file(ing, sha, wrong, &duplicate);
 	if (rc < 0 || duplicate) {
 		clear_pending(ing);
 		return rc;
@@ -952,13 +991,10 @@ ingest_run(struct ingest *ing)
 		record_issue(ing, &is);
 		return refuse(ing, "NO_TRANSACTIONS", is.message);
 	}
-	if ((ing->opts->expect == CLAIMS_INGEST_837 && st.transactions_835 > 0) ||
-	    (ing->opts->expect == CLAIMS_INGEST_835 &&
-	     st.transactions_837p + st.transactions_837i > 0)) {
+	if (wrong) {
 		char msg[160];
 
-		snprintf(msg, sizeof(msg), "Expected an %s file, found %s",
-			 ing->opts->expect == CLAIMS_INGEST_837 ? "837" : "835", r->detected_type);
+		wrong_type_message(ing, msg, sizeof(msg));
 		return refuse(ing, "WRONG_FILE_TYPE", msg);
 	}
 	if (ing->first_refusal != CLAIMS_X12_CODE_NONE)
@@ -1003,9 +1039,17 @@ base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/* What to do with a source: ingest it, or record it refused. */
+struct refusal {
+	const char *code, *message, *detected_type;
+};
+
+static int refuse_run(struct ingest *ing, const struct refusal *why);
+
 static int
 ingest_source(claims_ingest_result **out, claims_db *db, struct source *src,
-	      const char *default_name, const claims_ingest_options *opts)
+	      const char *default_name, const claims_ingest_options *opts,
+	      const struct refusal *why)
 {
 	static const claims_ingest_options defaults = CLAIMS_INGEST_OPTIONS_INIT;
 	struct ingest ing;
@@ -1032,7 +1076,7 @@ ingest_source(claims_ingest_result **out, claims_db *db, struct source *src,
 	ing.filename = opts->filename ? opts->filename : (default_name ? default_name : "unknown");
 	snprintf(r->detected_type, sizeof(r->detected_type), "unknown");
 
-	rc = ingest_run(&ing);
+	rc = why ? refuse_run(&ing, why) : ingest_run(&ing);
 	clear_pending(&ing);
 	claims__free(ing.pending);
 	claims__ids_free(&ing.link_ids);
@@ -1058,7 +1102,7 @@ claims_ingest_mem(claims_ingest_result **out, claims_db *db, const void *data, s
 	*out = NULL;
 	if (!db || (!data && len))
 		return CLAIMS_EINVAL;
-	return ingest_source(out, db, &src, NULL, opts);
+	return ingest_source(out, db, &src, NULL, opts, NULL);
 }
 
 /* Copy a pipe to an unlinked private temporary file so it can be read twice. */
@@ -1113,7 +1157,7 @@ spool(claims_db *db, int fd, int *tmp_out)
 
 static int
 ingest_fd_named(claims_ingest_result **out, claims_db *db, int fd, const char *name,
-		const claims_ingest_options *opts)
+		const claims_ingest_options *opts, const struct refusal *why)
 {
 	struct source src = { .fd = fd };
 	struct stat st;
@@ -1136,7 +1180,7 @@ ingest_fd_named(claims_ingest_result **out, claims_db *db, int fd, const char *n
 		src.start = 0;
 	}
 	src.size = (int64_t)st.st_size - src.start;
-	rc = ingest_source(out, db, &src, name, opts);
+	rc = ingest_source(out, db, &src, name, opts, why);
 	if (tmp >= 0)
 		close(tmp);
 	return rc;
@@ -1150,7 +1194,7 @@ claims_ingest_fd(claims_ingest_result **out, claims_db *db, int fd, const claims
 	*out = NULL;
 	if (!db || fd < 0)
 		return CLAIMS_EINVAL;
-	return ingest_fd_named(out, db, fd, NULL, opts);
+	return ingest_fd_named(out, db, fd, NULL, opts, NULL);
 }
 
 int
@@ -1167,9 +1211,196 @@ claims_ingest_file(claims_ingest_result **out, claims_db *db, const char *path,
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return claims__set_error(db, CLAIMS_EIO, "cannot open %s: %s", path, strerror(errno));
-	rc = ingest_fd_named(out, db, fd, base_name(path), opts);
+	rc = ingest_fd_named(out, db, fd, base_name(path), opts, NULL);
 	close(fd);
 	return rc;
+}
+
+/* Record the source refused with @p why, without reading it as X12: hash
+ * it, then insert (or restart and finish) its row with the bytes.  Bytes
+ * already ingested keep their row. */
+static int
+refuse_run(struct ingest *ing, const struct refusal *why)
+{
+	claims_ingest_result *r = ing->result;
+	struct claims__file_row row;
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	unsigned char *buf;
+	char sha[65];
+	char *counts = NULL;
+	bool found;
+	int rc;
+	enum { BUF = 65536 }; /* on the heap: server threads have small stacks */
+
+	if (strlen(why->detected_type) >= sizeof(r->detected_type))
+		return claims__set_error(ing->db, CLAIMS_EINVAL, "invalid detected type");
+	snprintf(r->detected_type, sizeof(r->detected_type), "%s", why->detected_type);
+	r->status = CLAIMS_INGEST_REFUSED;
+	r->error_code = claims__strdup(why->code);
+	r->error_message = claims__strdup(why->message);
+	if (!r->error_code || !r->error_message)
+		return claims__set_error(ing->db, CLAIMS_ENOMEM, "out of memory");
+
+	buf = claims__malloc(BUF);
+	if (!buf)
+		return claims__set_error(ing->db, CLAIMS_ENOMEM, "out of memory");
+	crypto_hash_sha256_init(&ing->sha);
+	ing->hashing = true;
+	rc = rewind_source(ing);
+	for (;;) {
+		size_t got = 0;
+
+		if (rc == CLAIMS_OK)
+			rc = read_source(&got, buf, BUF, ing);
+		if (rc < 0) {
+			claims__free(buf);
+			return claims__set_error(ing->db, rc, "cannot read %s", ing->filename);
+		}
+		if (got == 0)
+			break;
+	}
+	claims__free(buf);
+	ing->hashing = false;
+	crypto_hash_sha256_final(&ing->sha, digest);
+	sodium_bin2hex(sha, sizeof(sha), digest, sizeof(digest));
+
+	counts = counts_json(&ing->counts);
+	if (!counts)
+		return claims__set_error(ing->db, CLAIMS_ENOMEM, "out of memory");
+	rc = claims__exec(ing->db, "BEGIN IMMEDIATE");
+	if (rc < 0)
+		goto out;
+	rc = claims__store_file_find(ing->db, sha, &found, &row);
+	if (rc < 0)
+		goto fail;
+	claims__free(row.counts_json);
+	if (found && strcmp(row.status, "ingested") == 0) {
+		r->ingest_file_id = row.id;
+		rc = claims__exec(ing->db, "COMMIT"); /* nothing written */
+		goto out;
+	}
+	if (found) {
+		ing->file_id = row.id;
+		rc = claims__store_file_retry(ing->db, row.id,
+					      claims_x12_mode_to_str(ing->opts->mode));
+	} else {
+		rc = rewind_source(ing);
+		if (rc == CLAIMS_OK)
+			rc = claims__store_file_insert(ing->db, &ing->file_id, sha, "processing",
+						       ing->filename, ing->src.size,
+						       claims_x12_mode_to_str(ing->opts->mode),
+						       ing->opts->practice_id, ing->opts->uploaded_by,
+						       blob_read, ing);
+		else
+			rc = claims__set_error(ing->db, rc, "cannot re-read %s", ing->filename);
+	}
+	if (rc == CLAIMS_OK)
+		rc = claims__store_file_finish(ing->db, ing->file_id, "refused", r->detected_type,
+					       counts, 0, why->code, why->message);
+	if (rc < 0)
+		goto fail;
+	rc = claims__commit(ing->db);
+	r->ingest_file_id = ing->file_id;
+	goto out;
+fail:
+	claims__rollback(ing->db);
+out:
+	claims__free(counts);
+	return rc;
+}
+
+int
+claims_ingest_refuse_fd(claims_ingest_result **out, claims_db *db, int fd, const char *code,
+			const char *message, const char *detected_type,
+			const claims_ingest_options *opts)
+{
+	struct refusal why = { code, message, detected_type ? detected_type : "unknown" };
+
+	if (!out)
+		return CLAIMS_EINVAL;
+	*out = NULL;
+	if (!db || fd < 0 || !code || !*code || !message)
+		return CLAIMS_EINVAL;
+	return ingest_fd_named(out, db, fd, NULL, opts, &why);
+}
+
+int
+claims_ingest_lookup(claims_ingest_result **out, claims_db *db, const char *sha256)
+{
+	struct claims__file_row row;
+	claims_ingest_result *r;
+	bool found;
+	int rc;
+
+	if (!out)
+		return CLAIMS_EINVAL;
+	*out = NULL;
+	if (!db || !sha256 || strlen(sha256) != 64)
+		return CLAIMS_EINVAL;
+	rc = claims__store_file_find(db, sha256, &found, &row);
+	if (rc < 0)
+		return rc;
+	if (!found || strcmp(row.status, "ingested") != 0) {
+		claims__free(row.counts_json);
+		return claims__set_error(db, CLAIMS_ENOTFOUND, "no ingested file has this SHA-256");
+	}
+	r = claims__calloc(1, sizeof(*r));
+	if (!r) {
+		claims__free(row.counts_json);
+		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
+	}
+	r->status = CLAIMS_INGEST_DUPLICATE;
+	r->ingest_file_id = row.id;
+	snprintf(r->detected_type, sizeof(r->detected_type), "%s", row.detected_type);
+	claims__ingest_counts_from_json(&r->counts, row.counts_json);
+	claims__free(row.counts_json);
+	claims__clear_error(db);
+	*out = r;
+	return CLAIMS_OK;
+}
+
+int
+claims_ingest_sniff(claims_x12_type *out, const void *data, size_t len)
+{
+	claims_x12_reader_options ro = CLAIMS_X12_READER_OPTIONS_INIT;
+	claims_x12_reader *reader = NULL;
+	const claims_x12_event *ev;
+	claims_x12_type found = CLAIMS_X12_TYPE_NONE;
+	int rc;
+
+	if (!out)
+		return CLAIMS_EINVAL;
+	*out = CLAIMS_X12_TYPE_NONE;
+	if (!data && len)
+		return CLAIMS_EINVAL;
+	if (len == 0)
+		return CLAIMS_OK;
+	rc = claims_x12_reader_new_mem(&reader, data, len, &ro);
+	if (rc < 0)
+		return rc;
+	for (;;) {
+		rc = claims_x12_reader_next(&ev, reader);
+		if (rc < 0 || !ev)
+			break;
+		if (ev->type != CLAIMS_X12_EVENT_TRANSACTION_START &&
+		    ev->type != CLAIMS_X12_EVENT_TRANSACTION_TYPE &&
+		    ev->type != CLAIMS_X12_EVENT_TRANSACTION_END)
+			continue;
+		found = ev->transaction->type;
+		if (found == CLAIMS_X12_TYPE_837P || found == CLAIMS_X12_TYPE_837I ||
+		    found == CLAIMS_X12_TYPE_835)
+			break;
+		/* An unresolved 837 at its end (or the end of the data) stays
+		 * an 837 of unknown kind; unsupported sets are passed over. */
+		if (ev->type == CLAIMS_X12_EVENT_TRANSACTION_END && found == CLAIMS_X12_TYPE_837_PENDING)
+			break;
+		found = found == CLAIMS_X12_TYPE_837_PENDING ? found : CLAIMS_X12_TYPE_NONE;
+	}
+	claims_x12_reader_free(reader);
+	if (rc == CLAIMS_ENOMEM)
+		return rc;
+	*out = found;
+	return CLAIMS_OK;
 }
 
 void
