@@ -519,10 +519,10 @@ read_settings(struct jobs_config *cfg, char *err, size_t errlen)
 		}
 		cfg->queue_max = n;
 	}
-	v = getenv("JOB_WORKERS");
+	v = getenv("CLAIMS_WORKERS");
 	if (v && *v) {
-		if (!env_parse_int(v, 1, 64, &n)) {
-			snprintf(err, errlen, "JOB_WORKERS must be 1..64");
+		if (!env_parse_int(v, 1, 16, &n)) {
+			snprintf(err, errlen, "CLAIMS_WORKERS (--workers) must be 1..16");
 			return -1;
 		}
 		cfg->workers = (int)n;

@@ -31,7 +31,7 @@ struct jobs_config {
 	int64_t sync_max_bytes;
 	/* JOB_QUEUE_MAX: queued jobs beyond which uploads get 503.  Default 16. */
 	int64_t queue_max;
-	/* JOB_WORKERS: worker threads.  Default 1. */
+	/* CLAIMS_WORKERS (claimsd --workers): worker threads, 1..16.  Default 1. */
 	int workers;
 	/* CLAIMS_SPOOL_DIR, else <tmp>/claimsd-spool-<uid> created 0700. */
 	char spool_dir[PATH_MAX];

@@ -49,6 +49,7 @@ usage(FILE *out)
 		"                      port 0 picks a free port, printed on stderr)\n"
 		"  --db PATH           database file (CLAIMS_DB; default ./claims.db)\n"
 		"  --threads N         HTTP worker threads, one database connection each\n"
+		"  --workers N         background ingest threads (CLAIMS_WORKERS; 1..16, default 1)\n"
 		"                      (CLAIMS_THREADS; 1..256, default 16)\n"
 		"  --env-file PATH     settings file (CLAIMS_ENV_FILE; default ./.env when present)\n"
 		"  --version           print the version and exit\n"
@@ -194,6 +195,7 @@ parse_args(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "workers", required_argument, NULL, 'w' },
 		{ "env-file", required_argument, NULL, 'e' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -209,6 +211,10 @@ parse_args(int argc, char **argv)
 		case 'l': listen = optarg; break;
 		case 'd': config.db_path = optarg; break;
 		case 't': threads = optarg; break;
+		case 'w':
+			/* The flag wins over the variable, which jobs.c reads. */
+			setenv("CLAIMS_WORKERS", optarg, 1);
+			break;
 		case 'e': env_file = optarg; break;
 		case 'V':
 			printf("claimsd %s\n", claims_version());
