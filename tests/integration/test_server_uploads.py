@@ -100,11 +100,22 @@ class Client:
 class UploadCase(TempDirTestCase):
     env = {}
 
+    def setUp(self):
+        super().setUp()
+        self.servers = []
+
+    def tearDown(self):
+        # The servers stop before their directory goes (cleanups would run
+        # after it, while a server may still write its database files).
+        for srv in self.servers:
+            srv.__exit__()
+        super().tearDown()
+
     def start(self, db='server.db', **env):
         self.spool = self.path('spool')
         full = {'CLAIMS_SPOOL_DIR': self.spool, **self.env, **env}
         srv = Server(self.path(db), env=full)
-        self.addCleanup(srv.__exit__)
+        self.servers.append(srv)
         return srv, Client(srv.port)
 
     def assertSpoolEmpty(self):
