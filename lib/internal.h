@@ -38,11 +38,14 @@ struct claims__history_cache;
 void claims__history_cache_free(struct claims__history_cache *h);
 
 /* Invalidations recorded during the open write transaction (invalidate.c):
- * items are "k<key>" or "p<prefix>"; all = clear everything (recording ran
- * out of memory). */
+ * exact keys (copies), count prefixes (static text, a few per transaction),
+ * and all = clear everything (recording ran out of memory or room). */
+#define CLAIMS__INVAL_MAX_PREFIXES 8
 struct claims__inval {
-	char **items;
+	char **keys;
 	size_t n, cap;
+	const char *prefixes[CLAIMS__INVAL_MAX_PREFIXES];
+	size_t n_prefixes;
 	bool all;
 };
 
@@ -101,9 +104,10 @@ int claims__commit(claims_db *db);
 void claims__rollback(claims_db *db);
 
 /* ---- cache invalidation (invalidate.c, spec/cache.md §6).  Record that
- * the open transaction changes "<prefix>:<id>" / every "count:X*" key; the
- * record reaches the attached cache after claims__commit() succeeds and is
- * dropped by claims__rollback().  No-ops without a cache. */
+ * the open transaction changes "<prefix>:<id>" / every "count:X*" key (the
+ * prefix is static text); the record reaches the attached cache after
+ * claims__commit() succeeds and is dropped by claims__rollback().  No-ops
+ * without a cache. */
 void claims__inval_key(claims_db *db, const char *prefix, int64_t id);
 void claims__inval_prefix(claims_db *db, const char *prefix);
 void claims__inval_flush(claims_db *db);

@@ -38,10 +38,10 @@ clear_all(claims_db *db)
 }
 
 static void
-apply(claims_db *db, char kind, const char *key)
+apply(claims_db *db, bool prefix, const char *key)
 {
-	int rc = kind == 'p' ? claims_cache_delete_prefix(db->cache, key)
-			     : claims_cache_delete(db->cache, key);
+	int rc = prefix ? claims_cache_delete_prefix(db->cache, key)
+			: claims_cache_delete(db->cache, key);
 
 	/* Deleting can only fail for want of memory (a prefix's generation
 	 * record); clearing everything needs none. */
@@ -49,70 +49,61 @@ apply(claims_db *db, char kind, const char *key)
 		clear_all(db);
 }
 
+/* Whether the write must wait for its commit; else it was applied now. */
 static bool
-pending_has(const struct claims__inval *p, char kind, const char *key)
+deferred(claims_db *db, bool prefix, const char *key)
 {
-	for (size_t i = 0; i < p->n; i++)
-		if (p->items[i][0] == kind && strcmp(p->items[i] + 1, key) == 0)
-			return true;
+	if (!sqlite3_get_autocommit(db->sql))
+		return true;
+	apply(db, prefix, key);
 	return false;
-}
-
-static void
-record(claims_db *db, char kind, const char *key)
-{
-	struct claims__inval *p = &db->inval;
-	size_t len;
-	char *item;
-
-	if (!db->cache)
-		return;
-	if (sqlite3_get_autocommit(db->sql)) {
-		apply(db, kind, key);
-		return;
-	}
-	if (p->all)
-		return;
-	/* Prefixes repeat for every row of a set; there are few of them. */
-	if (kind == 'p' && pending_has(p, kind, key))
-		return;
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		char **items = claims__realloc(p->items, cap * sizeof(*items));
-
-		if (!items) {
-			p->all = true;
-			return;
-		}
-		p->items = items;
-		p->cap = cap;
-	}
-	len = strlen(key);
-	item = claims__malloc(len + 2);
-	if (!item) {
-		p->all = true;
-		return;
-	}
-	item[0] = kind;
-	memcpy(item + 1, key, len + 1);
-	p->items[p->n++] = item;
 }
 
 void
 claims__inval_key(claims_db *db, const char *prefix, int64_t id)
 {
-	char key[64];
+	struct claims__inval *p = &db->inval;
+	char key[64], *copy;
 
 	if (!db->cache)
 		return;
 	snprintf(key, sizeof(key), "%s:%lld", prefix, (long long)id);
-	record(db, 'k', key);
+	if (!deferred(db, false, key) || p->all)
+		return;
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		char **keys = claims__realloc(p->keys, cap * sizeof(*keys));
+
+		if (!keys) {
+			p->all = true;
+			return;
+		}
+		p->keys = keys;
+		p->cap = cap;
+	}
+	copy = claims__strdup(key);
+	if (!copy) {
+		p->all = true;
+		return;
+	}
+	p->keys[p->n++] = copy;
 }
 
 void
 claims__inval_prefix(claims_db *db, const char *prefix)
 {
-	record(db, 'p', prefix);
+	struct claims__inval *p = &db->inval;
+
+	if (!db->cache || !deferred(db, true, prefix) || p->all)
+		return;
+	/* The same few prefixes come with every row of a set. */
+	for (size_t i = 0; i < p->n_prefixes; i++)
+		if (strcmp(p->prefixes[i], prefix) == 0)
+			return;
+	if (p->n_prefixes == CLAIMS__INVAL_MAX_PREFIXES)
+		p->all = true;
+	else
+		p->prefixes[p->n_prefixes++] = prefix;
 }
 
 void
@@ -121,11 +112,14 @@ claims__inval_flush(claims_db *db)
 	struct claims__inval *p = &db->inval;
 
 	if (db->cache) {
-		if (p->all)
+		if (p->all) {
 			clear_all(db);
-		else
+		} else {
+			for (size_t i = 0; i < p->n_prefixes; i++)
+				apply(db, true, p->prefixes[i]);
 			for (size_t i = 0; i < p->n; i++)
-				apply(db, p->items[i][0], p->items[i] + 1);
+				apply(db, false, p->keys[i]);
+		}
 	}
 	claims__inval_discard(db);
 }
@@ -136,7 +130,7 @@ claims__inval_discard(claims_db *db)
 	struct claims__inval *p = &db->inval;
 
 	for (size_t i = 0; i < p->n; i++)
-		claims__free(p->items[i]);
-	claims__free(p->items);
+		claims__free(p->keys[i]);
+	claims__free(p->keys);
 	memset(p, 0, sizeof(*p));
 }

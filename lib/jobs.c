@@ -43,15 +43,15 @@ fd_read(void *buf, size_t len, size_t *got, void *payload)
 	return CLAIMS_OK;
 }
 
-static const char *
-expect_name(claims_ingest_expect e)
+static bool
+is_sha256_hex(const char *s)
 {
-	switch (e) {
-	case CLAIMS_INGEST_837: return "837";
-	case CLAIMS_INGEST_835: return "835";
-	case CLAIMS_INGEST_ANY: return "any";
-	}
-	return NULL;
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+			return false;
+	return n == 64;
 }
 
 /* SHA-256 of the @p size bytes from @p start, as 64 hex digits. */
@@ -92,7 +92,7 @@ hash_fd(claims_db *db, int fd, int64_t start, int64_t size, char sha[65])
 
 int
 claims_job_create(int64_t *job_out, int64_t *file_out, claims_db *db, int fd,
-		  claims_ingest_expect expect, const claims_ingest_options *opts)
+		  const char *sha256, claims_ingest_expect expect, const claims_ingest_options *opts)
 {
 	static const claims_ingest_options defaults = CLAIMS_INGEST_OPTIONS_INIT;
 	struct claims__file_row row;
@@ -111,7 +111,7 @@ claims_job_create(int64_t *job_out, int64_t *file_out, claims_db *db, int fd,
 		*file_out = 0;
 	if (!opts)
 		opts = &defaults;
-	if (!db || fd < 0 || !expect_name(expect) || opts->version != CLAIMS_INGEST_OPTIONS_VERSION ||
+	if (!db || fd < 0 || !claims_ingest_expect_to_str(expect) || opts->version != CLAIMS_INGEST_OPTIONS_VERSION ||
 	    (opts->mode != CLAIMS_X12_TOLERANT && opts->mode != CLAIMS_X12_STRICT))
 		return CLAIMS_EINVAL;
 	if (sodium_init() < 0)
@@ -123,9 +123,16 @@ claims_job_create(int64_t *job_out, int64_t *file_out, claims_db *db, int fd,
 		return claims__set_error(db, CLAIMS_EIO, "cannot read the file");
 	src.fd = fd;
 	src.left = (int64_t)st.st_size - start;
-	rc = hash_fd(db, fd, start, src.left, sha);
-	if (rc < 0)
-		return rc;
+	if (sha256) {
+		if (!is_sha256_hex(sha256))
+			return claims__set_error(db, CLAIMS_EINVAL,
+						 "sha256 must be 64 lower-case hex digits");
+		memcpy(sha, sha256, sizeof(sha));
+	} else {
+		rc = hash_fd(db, fd, start, src.left, sha);
+		if (rc < 0)
+			return rc;
+	}
 	mode = claims_x12_mode_to_str(opts->mode);
 	filename = opts->filename && *opts->filename ? opts->filename : "unknown";
 
@@ -162,7 +169,7 @@ claims_job_create(int64_t *job_out, int64_t *file_out, claims_db *db, int fd,
 					       &src);
 	}
 	if (rc == CLAIMS_OK)
-		rc = claims__store_job_insert(db, job_out, file_id, expect_name(expect));
+		rc = claims__store_job_insert(db, job_out, file_id, claims_ingest_expect_to_str(expect));
 	if (rc < 0)
 		goto fail;
 	rc = claims__commit(db);

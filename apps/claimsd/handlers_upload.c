@@ -133,15 +133,10 @@ static int
 send_body_file_error(struct request *req, const char *type, const char *msg, bool close)
 {
 	claims_validation v = { .count = 1 };
-	char *body;
 
 	v.errors[0] = (claims_validation_error){ "body", "file", type, msg };
-	body = render_validation_error(&v);
-	if (!body)
-		return http_send_owned(req->conn, 500, NULL);
-	http_send_json(req->conn, 422, body, close ? CLOSE : NULL);
-	free(body);
-	return 422;
+	return http_send_owned_headers(req->conn, 422, render_validation_error(&v),
+				       close ? CLOSE : NULL);
 }
 
 static int
@@ -151,18 +146,6 @@ send_too_large(struct request *req, int64_t max)
 
 	snprintf(msg, sizeof(msg), "The file is larger than MAX_FILE_BYTES (%" PRId64 " bytes)", max);
 	return http_send_error(req->conn, 413, "PAYLOAD_TOO_LARGE", msg, CLOSE);
-}
-
-static int
-send_owned_headers(struct request *req, int status, char *body, const char *headers)
-{
-	int rc;
-
-	if (!body)
-		return http_send_owned(req->conn, 500, NULL);
-	rc = http_send_json(req->conn, status, body, headers);
-	free(body);
-	return rc;
 }
 
 /* ---- parameters */
@@ -274,12 +257,6 @@ body_kind(const char *ct, char *boundary, size_t blen, bool *bad_boundary)
 
 /* ---- the upload */
 
-static const char *
-family_name(claims_ingest_expect e)
-{
-	return e == CLAIMS_INGEST_837 ? "837" : "835";
-}
-
 static bool
 type_in_family(claims_x12_type t, claims_ingest_expect e)
 {
@@ -289,14 +266,18 @@ type_in_family(claims_x12_type t, claims_ingest_expect e)
 	       t == CLAIMS_X12_TYPE_837_PENDING;
 }
 
+/* The first set's type as detected_type names it: "837P", "837I", "835",
+ * else "unknown". */
 static const char *
-type_name(claims_x12_type t)
+sniffed_name(claims_x12_type t)
 {
 	switch (t) {
-	case CLAIMS_X12_TYPE_837P: return "837P";
-	case CLAIMS_X12_TYPE_837I: return "837I";
-	case CLAIMS_X12_TYPE_835: return "835";
-	default: return "unknown";
+	case CLAIMS_X12_TYPE_837P:
+	case CLAIMS_X12_TYPE_837I:
+	case CLAIMS_X12_TYPE_835:
+		return claims_x12_type_to_str(t);
+	default:
+		return "unknown";
 	}
 }
 
@@ -368,7 +349,7 @@ send_wrong_type(struct request *req, claims_ingest_expect family, const char *de
 		const char *message)
 {
 	return http_send_owned(req->conn, 422,
-			       render_wrong_file_type(family_name(family),
+			       render_wrong_file_type(claims_ingest_expect_to_str(family),
 						      jobs_wrong_detected(family, detected),
 						      message));
 }
@@ -384,7 +365,7 @@ send_duplicate(struct request *req, const claims_ingest_result *r, const char *f
 		.size_bytes = size,
 		.processing_mode = "duplicate",
 		.status = "duplicate",
-		.file_type = family_name(family),
+		.file_type = claims_ingest_expect_to_str(family),
 		.detected_type = r->detected_type,
 		.result = r,
 	};
@@ -405,14 +386,14 @@ send_queued(struct request *req, int64_t job_id, int64_t file_id, const char *fi
 		.size_bytes = size,
 		.processing_mode = "background",
 		.status = "queued",
-		.file_type = family_name(family),
+		.file_type = claims_ingest_expect_to_str(family),
 		.detected_type = detected,
 		.status_url = url,
 	};
 
 	snprintf(url, sizeof(url), "/api/v1/jobs/%" PRId64, job_id);
 	snprintf(headers, sizeof(headers), "Location: %s\r\n", url);
-	return send_owned_headers(req, 202, render_upload(&v), headers);
+	return http_send_owned_headers(req->conn, 202, render_upload(&v), headers);
 }
 
 /* Process the spooled file in the request. */
@@ -446,7 +427,7 @@ process_now(struct request *req, struct upload *u, const claims_ingest_options *
 			.size_bytes = u->size,
 			.processing_mode = "in-request",
 			.status = "succeeded",
-			.file_type = family_name(family),
+			.file_type = claims_ingest_expect_to_str(family),
 			.detected_type = r->detected_type,
 			.result = r,
 		};
@@ -465,29 +446,29 @@ decide(struct request *req, struct upload *u, const claims_ingest_options *opts,
 	const struct jobs_config *jc = jobs_config(app.jobs);
 	claims_ingest_result *r = NULL;
 	claims_x12_type first;
+	const char *detected;
 	int64_t job_id = 0, file_id = 0;
 	int rc, status;
 
 	rc = claims_ingest_sniff(&first, u->head, u->head_len);
 	if (rc < 0)
 		return http_send_owned(req->conn, 500, NULL);
+	detected = sniffed_name(first);
 	if (first != CLAIMS_X12_TYPE_NONE && !type_in_family(first, family)) {
+		/* An 837 of undecided kind is still named as one in the answer. */
+		const char *found = first == CLAIMS_X12_TYPE_837_PENDING ? "837" : detected;
 		char msg[160];
-		const char *detected = first == CLAIMS_X12_TYPE_837_PENDING ? "837"
-									    : type_name(first);
 
-		snprintf(msg, sizeof(msg), "Expected an %s file, found %s", family_name(family),
-			 detected);
+		snprintf(msg, sizeof(msg), "Expected an %s file, found %s",
+			 claims_ingest_expect_to_str(family), found);
 		if (lseek(u->fd, 0, SEEK_SET) < 0)
 			return http_send_owned(req->conn, 500, NULL);
-		rc = claims_ingest_refuse_fd(&r, req->db, u->fd, "WRONG_FILE_TYPE", msg,
-					     first == CLAIMS_X12_TYPE_837_PENDING ? "unknown"
-										  : detected,
+		rc = claims_ingest_refuse_fd(&r, req->db, u->fd, "WRONG_FILE_TYPE", msg, detected,
 					     opts);
 		claims_ingest_result_free(r);
 		if (rc < 0)
 			return http_send_db_error(req, rc);
-		return send_wrong_type(req, family, detected, msg);
+		return send_wrong_type(req, family, found, msg);
 	}
 
 	rc = claims_ingest_lookup(&r, req->db, sha);
@@ -500,15 +481,14 @@ decide(struct request *req, struct upload *u, const claims_ingest_options *opts,
 		return http_send_db_error(req, rc);
 	rc = claims_job_find_active(&job_id, req->db, sha);
 	if (rc == CLAIMS_OK)
-		return send_queued(req, job_id, 0, opts->filename, u->size, family,
-				   first == CLAIMS_X12_TYPE_NONE ? "unknown" : type_name(first));
+		return send_queued(req, job_id, 0, opts->filename, u->size, family, detected);
 	if (rc != CLAIMS_ENOTFOUND)
 		return http_send_db_error(req, rc);
 
 	if (u->size <= jc->sync_max_bytes)
 		return process_now(req, u, opts, family);
 
-	rc = jobs_submit(app.jobs, req->db, u->fd, family, opts, &job_id, &file_id);
+	rc = jobs_submit(app.jobs, req->db, u->fd, sha, family, opts, &job_id, &file_id);
 	if (rc == JOBS_QUEUE_FULL)
 		return http_send_error(req->conn, 503, "SERVICE_UNAVAILABLE",
 				       "The job queue is full; retry later", "Retry-After: 30\r\n");
@@ -521,12 +501,11 @@ decide(struct request *req, struct upload *u, const claims_ingest_options *opts,
 		}
 		if (job_id)
 			return send_queued(req, job_id, file_id, opts->filename, u->size, family,
-					   type_name(first));
+					   detected);
 	}
 	if (rc < 0)
 		return http_send_db_error(req, rc);
-	return send_queued(req, job_id, file_id, opts->filename, u->size, family,
-			   first == CLAIMS_X12_TYPE_NONE ? "unknown" : type_name(first));
+	return send_queued(req, job_id, file_id, opts->filename, u->size, family, detected);
 }
 
 static int

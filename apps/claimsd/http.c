@@ -89,16 +89,23 @@ http_send_error(struct mg_connection *conn, int status, const char *code, const 
 }
 
 int
-http_send_owned(struct mg_connection *conn, int status, char *body)
+http_send_owned_headers(struct mg_connection *conn, int status, char *body,
+			const char *extra_headers)
 {
 	int rc;
 
 	if (!body)
 		return http_send_error(conn, 500, "INTERNAL_ERROR", "An unexpected error occurred",
 				       NULL);
-	rc = http_send_json(conn, status, body, NULL);
+	rc = http_send_json(conn, status, body, extra_headers);
 	free(body);
 	return rc;
+}
+
+int
+http_send_owned(struct mg_connection *conn, int status, char *body)
+{
+	return http_send_owned_headers(conn, status, body, NULL);
 }
 
 int

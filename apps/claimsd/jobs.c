@@ -205,7 +205,7 @@ jobs_sha_unlock(struct jobs *j, const char *sha)
 /* ---- queue */
 
 int
-jobs_submit(struct jobs *j, claims_db *db, int fd, claims_ingest_expect expect,
+jobs_submit(struct jobs *j, claims_db *db, int fd, const char *sha256, claims_ingest_expect expect,
 	    const claims_ingest_options *opts, int64_t *job_id, int64_t *file_id)
 {
 	struct job_fd *f;
@@ -223,7 +223,7 @@ jobs_submit(struct jobs *j, claims_db *db, int fd, claims_ingest_expect expect,
 		pthread_mutex_unlock(&j->mu);
 		return CLAIMS_EIO;
 	}
-	rc = claims_job_create(job_id, file_id, db, fd, expect, opts);
+	rc = claims_job_create(job_id, file_id, db, fd, sha256, expect, opts);
 	if (rc == CLAIMS_OK) {
 		j->queued++;
 		f = calloc(1, sizeof(*f));
@@ -317,12 +317,6 @@ on_progress(int64_t done, int64_t total, void *payload)
 	persist(r, done * 2 < total ? "parsing" : "saving", f * 0.98, false);
 }
 
-static const char *
-expect_name(claims_ingest_expect e)
-{
-	return e == CLAIMS_INGEST_837 ? "837" : e == CLAIMS_INGEST_835 ? "835" : "any";
-}
-
 static claims_ingest_expect
 expect_from(const char *s)
 {
@@ -351,7 +345,7 @@ failure_json(const claims_job *job, const claims_ingest_result *res, int rc, cla
 	if (strcmp(res->error_code, "WRONG_FILE_TYPE") == 0) {
 		claims_ingest_expect e = expect_from(job->file_type);
 
-		return render_wrong_file_type(expect_name(e),
+		return render_wrong_file_type(claims_ingest_expect_to_str(e),
 					      jobs_wrong_detected(e, res->detected_type),
 					      res->error_message);
 	}
@@ -497,36 +491,16 @@ worker_main(void *arg)
 static int
 read_settings(struct jobs_config *cfg, char *err, size_t errlen)
 {
-	const char *v;
-	long n;
+	long sync = 8L << 20, queue = 16, workers = 1;
 
-	cfg->sync_max_bytes = 8L << 20;
-	cfg->queue_max = 16;
-	cfg->workers = 1;
-	v = getenv("UPLOAD_SYNC_MAX_BYTES");
-	if (v && *v) {
-		if (!env_parse_int(v, 0, 1L << 40, &n)) {
-			snprintf(err, errlen, "UPLOAD_SYNC_MAX_BYTES must be 0..1099511627776");
-			return -1;
-		}
-		cfg->sync_max_bytes = n;
-	}
-	v = getenv("JOB_QUEUE_MAX");
-	if (v && *v) {
-		if (!env_parse_int(v, 1, 100000, &n)) {
-			snprintf(err, errlen, "JOB_QUEUE_MAX must be 1..100000");
-			return -1;
-		}
-		cfg->queue_max = n;
-	}
-	v = getenv("CLAIMS_WORKERS");
-	if (v && *v) {
-		if (!env_parse_int(v, 1, 16, &n)) {
-			snprintf(err, errlen, "CLAIMS_WORKERS (--workers) must be 1..16");
-			return -1;
-		}
-		cfg->workers = (int)n;
-	}
+	if (!env_int("UPLOAD_SYNC_MAX_BYTES", 0, 1L << 40, &sync, err, errlen,
+		     "0..1099511627776") ||
+	    !env_int("JOB_QUEUE_MAX", 1, 100000, &queue, err, errlen, "1..100000") ||
+	    !env_int("CLAIMS_WORKERS", 1, 16, &workers, err, errlen, "1..16 (--workers)"))
+		return -1;
+	cfg->sync_max_bytes = sync;
+	cfg->queue_max = queue;
+	cfg->workers = (int)workers;
 	return 0;
 }
 

@@ -63,11 +63,13 @@ void jobs_sha_unlock(struct jobs *j, const char *sha256);
 enum { JOBS_QUEUE_FULL = 1 };
 
 /* Record the file read from @p fd (an unlinked spool file, kept open by the
- * job until it runs) and queue its job.  Returns 0 with the ids,
+ * job until it runs; @p sha256 its digest, computed while it was received)
+ * and queue its job.  Returns 0 with the ids,
  * JOBS_QUEUE_FULL when JOB_QUEUE_MAX jobs wait (nothing recorded), or a
  * negative claims_error of claims_job_create() (CLAIMS_EEXISTS: the bytes
  * are already ingested or have a job). */
-int jobs_submit(struct jobs *j, claims_db *db, int fd, claims_ingest_expect expect,
+int jobs_submit(struct jobs *j, claims_db *db, int fd, const char *sha256,
+		claims_ingest_expect expect,
 		const claims_ingest_options *opts, int64_t *job_id, int64_t *file_id);
 
 /* The detected type a WRONG_FILE_TYPE names: @p detected, or the other

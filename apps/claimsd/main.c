@@ -288,17 +288,13 @@ static int
 load_settings(void)
 {
 	claims_cache_options cache_opts = CLAIMS_CACHE_OPTIONS_INIT;
-	const char *v;
 	char err[160];
-	long n;
+	long max_json = 1048576;
 
-	config.max_json_body = 1048576;
-	v = getenv("MAX_JSON_BODY_BYTES");
-	if (v && *v) {
-		if (!env_parse_int(v, 1, 1L << 30, &n))
-			return fail_config("MAX_JSON_BODY_BYTES must be 1..1073741824");
-		config.max_json_body = n;
-	}
+	if (!env_int("MAX_JSON_BODY_BYTES", 1, 1L << 30, &max_json, err, sizeof(err),
+		     "1..1073741824"))
+		return fail_config("%s", err);
+	config.max_json_body = max_json;
 	config.ingest = (claims_ingest_options)CLAIMS_INGEST_OPTIONS_INIT;
 	if (env_ingest_options(&config.ingest, err, sizeof(err)) < 0)
 		return fail_config("%s", err);

@@ -75,6 +75,8 @@ int http_send_json(struct mg_connection *conn, int status, const char *body,
 		   const char *extra_headers);
 /* Send @p body (owned: freed here); NULL (out of memory) is a 500. */
 int http_send_owned(struct mg_connection *conn, int status, char *body);
+int http_send_owned_headers(struct mg_connection *conn, int status, char *body,
+			    const char *extra_headers);
 int http_send_error(struct mg_connection *conn, int status, const char *code,
 		    const char *message, const char *extra_headers);
 /* A library failure as its status: ENOTFOUND 404 (the library's message),

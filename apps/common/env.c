@@ -134,10 +134,9 @@ env_parse_bool(const char *s, bool *out)
 	return false;
 }
 
-/* One limit variable: unset or empty keeps *out. */
-static bool
-limit(const char *name, long min, long max, long *out, char *err, size_t errlen,
-      const char *range)
+bool
+env_int(const char *name, long min, long max, long *out, char *err, size_t errlen,
+	const char *range)
 {
 	const char *v = getenv(name);
 
@@ -167,10 +166,10 @@ env_ingest_options(claims_ingest_options *o, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	if (!limit("MAX_FILE_BYTES", 1, LONG_MAX, &file, err, errlen, "a positive integer") ||
-	    !limit("MAX_SEGMENT_BYTES", 256, 1 << 30, &seg, err, errlen, "256..1073741824") ||
-	    !limit("MAX_ELEMENTS", 16, 100000, &elems, err, errlen, "16..100000") ||
-	    !limit("MAX_ISSUES_STORED", 1, 100000000, &issues, err, errlen,
+	if (!env_int("MAX_FILE_BYTES", 1, LONG_MAX, &file, err, errlen, "a positive integer") ||
+	    !env_int("MAX_SEGMENT_BYTES", 256, 1 << 30, &seg, err, errlen, "256..1073741824") ||
+	    !env_int("MAX_ELEMENTS", 16, 100000, &elems, err, errlen, "16..100000") ||
+	    !env_int("MAX_ISSUES_STORED", 1, 100000000, &issues, err, errlen,
 		   "a positive integer"))
 		return -1;
 	o->max_file_bytes = file;

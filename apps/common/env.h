@@ -21,6 +21,13 @@ bool env_parse_int(const char *s, long min, long max, long *out);
 /* Parse true/false (any case). */
 bool env_parse_bool(const char *s, bool *out);
 
+/*
+ * The integer variable @p name within min..max into *out; unset or empty
+ * keeps *out.  Otherwise false, with "<name> must be <range>" in @p err.
+ */
+bool env_int(const char *name, long min, long max, long *out, char *err, size_t errlen,
+	     const char *range);
+
 #include <claims/ingest.h>
 
 /*

@@ -211,6 +211,10 @@ CLAIMS_API void claims_ingest_result_free(claims_ingest_result *result);
 /** "ingested", "duplicate", "refused"; "unknown" otherwise.  Static.  Thread-safe. */
 CLAIMS_API const char *claims_ingest_status_to_str(claims_ingest_status status);
 
+/** "any", "837", "835" (ingest_jobs.expected_type, the upload's file_type);
+ *  NULL for any other value.  Static.  Thread-safe. */
+CLAIMS_API const char *claims_ingest_expect_to_str(claims_ingest_expect expect);
+
 CLAIMS_END_DECLS
 
 #endif /* CLAIMS_INGEST_H */

@@ -80,6 +80,9 @@ CLAIMS_API CLAIMS_WARN_UNUSED int claims_job_query_parse(claims_job_query *out,
  *
  * @param job_out receives the new job's id (0 on failure)
  * @param file_out receives the ingest_files id (may be NULL)
+ * @param sha256 the bytes' SHA-256 as 64 lower-case hex digits when the
+ *        caller computed it while receiving them (an upload), or NULL to
+ *        read the file once more to compute it
  * @param expect the family the job accepts
  * @param opts filename, practice_id, uploaded_by and mode are recorded;
  *        NULL = defaults
@@ -89,7 +92,7 @@ CLAIMS_API CLAIMS_WARN_UNUSED int claims_job_query_parse(claims_job_query *out,
  * Thread-safety: as the handle.
  */
 CLAIMS_API CLAIMS_WARN_UNUSED int claims_job_create(int64_t *job_out, int64_t *file_out,
-						    claims_db *db, int fd,
+						    claims_db *db, int fd, const char *sha256,
 						    claims_ingest_expect expect,
 						    const claims_ingest_options *opts);
 

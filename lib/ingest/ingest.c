@@ -1426,3 +1426,14 @@ claims_ingest_status_to_str(claims_ingest_status status)
 	}
 	return "unknown";
 }
+
+const char *
+claims_ingest_expect_to_str(claims_ingest_expect expect)
+{
+	switch (expect) {
+	case CLAIMS_INGEST_ANY: return "any";
+	case CLAIMS_INGEST_837: return "837";
+	case CLAIMS_INGEST_835: return "835";
+	}
+	return NULL;
+}

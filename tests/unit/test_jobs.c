@@ -187,14 +187,36 @@ test_job_lifecycle(void **state)
 
 	o.filename = "b.837";
 	o.mode = CLAIMS_X12_STRICT;
-	assert_int_equal(claims_job_create(&id, &file_id, f->db, fd, CLAIMS_INGEST_837, &o),
+	assert_int_equal(claims_job_create(&id, &file_id, f->db, fd, NULL, CLAIMS_INGEST_837, &o),
 			 CLAIMS_OK);
 	assert_true(id > 0 && file_id > 0);
 	/* The same bytes again: the job exists already. */
 	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
-	assert_int_equal(claims_job_create(&again, NULL, f->db, fd, CLAIMS_INGEST_837, &o),
+	assert_int_equal(claims_job_create(&again, NULL, f->db, fd, NULL, CLAIMS_INGEST_837, &o),
 			 CLAIMS_EEXISTS);
 	assert_int_equal(again, id);
+	/* The same with the digest an upload computed: the file is not hashed
+	 * again, and the stored row is found by it. */
+	{
+		sqlite3_stmt *s = NULL;
+		char sha[65];
+
+		assert_int_equal(sqlite3_prepare_v2(f->db->sql, "SELECT sha256 FROM ingest_files "
+							       "WHERE id = ?1", -1, &s, NULL),
+				 SQLITE_OK);
+		sqlite3_bind_int64(s, 1, file_id);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		snprintf(sha, sizeof(sha), "%s", (const char *)sqlite3_column_text(s, 0));
+		sqlite3_finalize(s);
+		again = 0;
+		assert_int_equal(claims_job_create(&again, NULL, f->db, fd, sha, CLAIMS_INGEST_837,
+						   &o),
+				 CLAIMS_EEXISTS);
+		assert_int_equal(again, id);
+		assert_int_equal(claims_job_create(&again, NULL, f->db, fd, "ABC", CLAIMS_INGEST_837,
+						   &o),
+				 CLAIMS_EINVAL);
+	}
 
 	assert_int_equal(claims_job_get(&job, f->db, id), CLAIMS_OK);
 	assert_string_equal(job->status, "queued");
@@ -266,7 +288,7 @@ test_job_lifecycle(void **state)
 
 	/* Ingested now: no new job; no active one either. */
 	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
-	assert_int_equal(claims_job_create(&again, NULL, f->db, fd, CLAIMS_INGEST_837, &o),
+	assert_int_equal(claims_job_create(&again, NULL, f->db, fd, NULL, CLAIMS_INGEST_837, &o),
 			 CLAIMS_EEXISTS);
 	assert_int_equal(again, 0);
 	{
@@ -295,7 +317,7 @@ test_failed_job(void **state)
 	int fd = file_fd(f, "c.835", f835);
 	int64_t id = 0, next = 0;
 
-	assert_int_equal(claims_job_create(&id, NULL, f->db, fd, CLAIMS_INGEST_837, NULL), CLAIMS_OK);
+	assert_int_equal(claims_job_create(&id, NULL, f->db, fd, NULL, CLAIMS_INGEST_837, NULL), CLAIMS_OK);
 	assert_int_equal(claims_job_next(&next, f->db), CLAIMS_OK);
 	assert_int_equal(claims_job_finish(f->db, id, false,
 					   "{\"error\":\"WRONG_FILE_TYPE\",\"message\":\"m\","
