@@ -127,9 +127,10 @@ class ClinicYear(TempDirTestCase):
             method = 'control_number' if r.payer == r.claim.payer else \
                 'control_number_any_payer'
             rev = ep_of[id(r.reversed_by)] if r.reversed_by is not None else None
+            self.assertIsNotNone(row[5], r.key)  # the episode's id
             self.assertEqual(
-                row[4:],
-                ('processed', row[5], r.episode_status, method, r.paid,
+                (row[4],) + tuple(row[6:]),
+                ('processed', r.episode_status, method, r.paid,
                  len(r.denial_reasons), len(r.all_adjustments), rev, r.claim.pcn, r.claim.freq),
                 r.key)
         statuses = collections.Counter(r.episode_status for r in y.remits if r.claim)

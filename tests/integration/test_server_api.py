@@ -220,8 +220,9 @@ class Api(TempDirTestCase):
         self.assertEqual(o['misses'], sum(p['misses'] for p in st['by_prefix'].values()))
         self.assertEqual(list(st['by_key']), sorted(st['by_key']))
         self.assertEqual(st['tracked_keys'], len(st['by_key']))
+        # No other test reads remittance 2: one miss, then one hit.
         k = st['by_key']['remittance:2']
-        self.assertGreaterEqual(k['hits'], 1)
+        self.assertEqual((k['hits'], k['misses']), (1, 1))
 
         status, _, doc = self.req('POST', '/api/v1/cache/stats/reset?key=remittance:2')
         self.assertEqual((status, doc), (200, {'message': 'Cache statistics reset for key: remittance:2'}))
@@ -352,21 +353,19 @@ class Writes(TempDirTestCase):
         self.assertEqual((status, doc['error']), (409, 'CONFLICT'))
 
     def test_manual_link_refusals(self):
-        for qs, loc, typ in (('', ['query', 'claim_id'], 'missing'),
-                             ('?claim_id=3', ['query', 'remittance_id'], 'missing'),
-                             ('?claim_id=0&remittance_id=3', ['query', 'claim_id'], 'range'),
-                             ('?claim_id=x&remittance_id=3', ['query', 'claim_id'],
-                              'int_parsing')):
+        for qs, want in (('', [(['query', 'claim_id'], 'missing'),
+                               (['query', 'remittance_id'], 'missing')]),
+                         ('?claim_id=3', [(['query', 'remittance_id'], 'missing')]),
+                         ('?claim_id=0&remittance_id=3', [(['query', 'claim_id'], 'range')]),
+                         ('?claim_id=x&remittance_id=3', [(['query', 'claim_id'],
+                                                           'int_parsing')])):
             status, doc = self.req('POST', '/api/v1/episodes/1/link' + qs)
             self.assertEqual(status, 422, qs)
-            self.assertIn(loc, [d['loc'] for d in doc['details']])
-            self.assertIn(typ, [d['type'] for d in doc['details']])
+            self.assertEqual([(d['loc'], d['type']) for d in doc['details']], want, qs)
         status, doc = self.req('POST', '/api/v1/episodes/1/link?claim_id=99&remittance_id=3')
-        self.assertEqual(status, 404)
-        self.assertIn('claim 99', doc['message'])
+        self.assertEqual((status, doc['message']), (404, 'claim 99 not found'))
         status, doc = self.req('POST', '/api/v1/episodes/1/link?claim_id=3&remittance_id=99')
-        self.assertEqual(status, 404)
-        self.assertIn('remittance 99', doc['message'])
+        self.assertEqual((status, doc['message']), (404, 'remittance 99 not found'))
         self.assertEqual(self.req('POST', '/api/v1/episodes/abc/link?claim_id=3&remittance_id=3')[0],
                          422)
 
@@ -393,23 +392,54 @@ class Writes(TempDirTestCase):
         self.assertEqual(self.req('GET', '/api/v1/risk/99')[0], 404)
         self.assertEqual(self.req('GET', '/api/v1/risk/x')[0], 422)
 
+    def upload(self, route, data):
+        status, _, raw = self.srv.request('POST', route, body=data,
+                                          headers={'Content-Type': 'application/edi-x12'})
+        self.assertEqual(status, 200, raw)
+
     def test_patterns(self):
+        # Cached before any detection: no patterns.
         status, doc = self.req('GET', '/api/v1/patterns/payer/1')
         self.assertEqual((status, doc['patterns']), (200, []))
-        status, doc = self.req('POST', '/api/v1/patterns/detect/1?days_back=365')
+        # Two claims of payer 1 denied with CO 50 today: the only adjudicated
+        # episodes in the window (the seed's payments are from 2024).
+        today = time.strftime('%Y%m%d', time.gmtime())
+        self.upload('/api/v1/claims/upload',
+                    g.file_837([({}, [g.claim('PAT1', '100', [('99213', '100')]),
+                                      g.claim('PAT2', '200', [('99214', '200')])])],
+                               icn='000000031'))
+        self.upload('/api/v1/remits/upload',
+                    g.file_835([g.payment('PAT1', '4', '100', '0', icn='Q1',
+                                          cas=[('CO', '50', '100')]),
+                                g.payment('PAT2', '4', '200', '0', icn='Q2',
+                                          cas=[('CO', '50', '200')])], '0', trace='T31',
+                               icn='000000032', date=today))
+        status, doc = self.req('POST', '/api/v1/patterns/detect/1?days_back=30')
         self.assertEqual(status, 200, doc)
         self.assertEqual(set(doc), {'payer_id', 'payer_name', 'patterns_detected', 'patterns'})
+        self.assertEqual(doc['patterns_detected'], 1)
         detected = doc['patterns']
+        self.assertEqual([(p['denial_reason_code'], p['occurrence_count'], p['frequency'])
+                          for p in detected], [('CO50', 2, 1.0)])
+        self.assertEqual((detected[0]['conditions']['charge_amount_min'],
+                          detected[0]['conditions']['charge_amount_max']), (100.0, 200.0))
         # The cached empty list was invalidated by the detection.
         status, doc = self.req('GET', '/api/v1/patterns/payer/1')
         self.assertEqual(doc['patterns'], detected)
         status, doc = self.req('POST', '/api/v1/patterns/detect-all')
         self.assertEqual(status, 200)
-        self.assertEqual(list(doc['patterns_by_payer']), ['1', '2'])
+        self.assertEqual(doc['patterns_by_payer'], {'1': 1, '2': 0})
         self.assertEqual(doc['payers_processed'], 2)
-        status, doc = self.req('POST', '/api/v1/patterns/analyze-claim/2')
+        # A claim in the learned charge range matches; one outside does not.
+        pat1 = self.get('/api/v1/claims?skip=4')[2]['claims'][0]
+        self.assertEqual(pat1['claim_control_number'], 'PAT1')
+        status, doc = self.req('POST', f'/api/v1/patterns/analyze-claim/{pat1["id"]}')
         self.assertEqual(status, 200)
-        self.assertEqual(doc['claim_id'], 2)
+        self.assertEqual((doc['claim_id'], doc['payer_id'], doc['matching_patterns_count']),
+                         (pat1['id'], 1, 1))
+        self.assertEqual(doc['matching_patterns'][0]['match_score'], 1.0)
+        status, doc = self.req('POST', '/api/v1/patterns/analyze-claim/3')
+        self.assertEqual((doc['claim_id'], doc['matching_patterns_count']), (3, 0))
         for path in ('/api/v1/patterns/detect/1?days_back=0',
                      '/api/v1/patterns/detect/1?days_back=366',
                      '/api/v1/patterns/detect/1?days_back=ten',
@@ -429,7 +459,9 @@ class Writes(TempDirTestCase):
                                icn='000000009'))
         r = run_cli('--db', self.db, 'import', p)
         self.assertEqual(r.returncode, 0, r.stderr)
-        time.sleep(1.1)  # the server reads the epoch at most once a second
+        # The server reads the epoch at most once a second, so a request
+        # more than a second after the commit sees it (cache.md §7).
+        time.sleep(1.1)
         self.assertEqual(self.get('/api/v1/claims')[2]['total'], 5)
 
 

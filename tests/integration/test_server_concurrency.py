@@ -70,6 +70,7 @@ class Concurrency(TempDirTestCase):
             conn = http.client.HTTPConnection('127.0.0.1', srv.port, timeout=20)
             local = collections.Counter()
             n = 0
+            first_upload, repeated = None, False
             while time.monotonic() < stop_at:
                 n += 1
                 op = rnd.random()
@@ -102,8 +103,14 @@ class Concurrency(TempDirTestCase):
                                                              'denied'])}).encode()
                     headers = {'Content-Type': 'application/json'}
                 else:
-                    # Uploads: a new file, or one already sent (a duplicate).
-                    k = idx * 100000 + n if op < 0.97 else idx
+                    # Uploads: a new file; a client's second upload repeats
+                    # its first (a duplicate, whatever the dice say).
+                    if first_upload is None:
+                        k = first_upload = idx * 100000 + n
+                    elif not repeated:
+                        k, repeated = first_upload, True
+                    else:
+                        k = idx * 100000 + n if op < 0.97 else idx
                     method, path = 'POST', '/api/v1/claims/upload?filename=u.837'
                     body = upload_body(k)
                     headers = {'Content-Type': 'application/edi-x12'}

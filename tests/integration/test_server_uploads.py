@@ -441,6 +441,9 @@ class Background(UploadCase):
         srv.proc.wait()
         self.assertSpoolEmpty()
         srv2, cli2 = self.start()
+        # The job was still running when the first server died: the second
+        # one queued it again before listening.
+        self.assertIn('claimsd: 1 interrupted job(s) queued again\n', srv2.stderr_lines)
         job, progress = self.wait_job(cli2, body['job_id'])
         self.assertEqual(job['status'], 'succeeded', job)
         self.assertEqual(progress, sorted(progress))
