@@ -161,13 +161,6 @@ claims__jsonw_null(struct claims__jsonw *w)
 }
 
 void
-claims__jsonw_bool(struct claims__jsonw *w, bool v)
-{
-	before_value(w);
-	claims__buf_append(w->buf, v ? "true" : "false", v ? 4 : 5);
-}
-
-void
 claims__jsonw_cents(struct claims__jsonw *w, int64_t cents)
 {
 	char tmp[32];
@@ -175,16 +168,6 @@ claims__jsonw_cents(struct claims__jsonw *w, int64_t cents)
 	claims__format_cents(tmp, cents);
 	before_value(w);
 	claims__buf_append(w->buf, tmp, strlen(tmp));
-}
-
-void
-claims__jsonw_double(struct claims__jsonw *w, double v)
-{
-	char tmp[40];
-	int n = snprintf(tmp, sizeof(tmp), "%.17g", v);
-
-	before_value(w);
-	claims__buf_append(w->buf, tmp, (size_t)n);
 }
 
 void

@@ -29,10 +29,8 @@ void claims__jsonw_string(struct claims__jsonw *w, const char *s); /* NULL -> nu
 void claims__jsonw_stringn(struct claims__jsonw *w, const char *s, size_t n);
 void claims__jsonw_int(struct claims__jsonw *w, int64_t v);
 void claims__jsonw_null(struct claims__jsonw *w);
-void claims__jsonw_bool(struct claims__jsonw *w, bool v);
 /* Money: cents as a number with two decimals ("-0.01"). */
 void claims__jsonw_cents(struct claims__jsonw *w, int64_t cents);
-void claims__jsonw_double(struct claims__jsonw *w, double v);
 /* Pre-rendered JSON (an object text, for example); NULL -> null. */
 void claims__jsonw_raw(struct claims__jsonw *w, const char *json);
 

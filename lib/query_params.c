@@ -209,7 +209,6 @@ static int
 parse_defs(const struct pdef *defs, size_t ndefs, struct pval *vals, const claims_param *params,
 	   size_t n, claims_validation *v)
 {
-	size_t before = v ? v->count : 0;
 	bool failed = false;
 
 	for (size_t k = 0; k < ndefs; k++) {
@@ -296,7 +295,6 @@ parse_defs(const struct pdef *defs, size_t ndefs, struct pval *vals, const claim
 			break;
 		}
 	}
-	(void)before;
 	return failed ? CLAIMS_EINVAL : CLAIMS_OK;
 }
 

@@ -117,8 +117,6 @@ struct claims__episode_row {
 
 int claims__store_episode_get(claims_db *db, int64_t id, struct claims__episode_row *ep,
 			      bool *found);
-int claims__store_episode_by_remit(claims_db *db, int64_t remit_id, struct claims__episode_row *ep,
-				   bool *found);
 int claims__store_episode_set_status(claims_db *db, int64_t id, const char *status);
 
 /* Remittances whose status is not processed, id ascending. */

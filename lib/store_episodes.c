@@ -645,20 +645,6 @@ claims__store_episode_get(claims_db *db, int64_t id, struct claims__episode_row 
 }
 
 int
-claims__store_episode_by_remit(claims_db *db, int64_t remit_id, struct claims__episode_row *ep,
-			       bool *found)
-{
-	static const char sql[] = EPISODE_COLUMNS "WHERE remittance_id = ?1";
-	sqlite3_stmt *s;
-	int rc = claims__stmt(&s, db, sql);
-
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(s, 1, remit_id);
-	return read_episode(db, s, ep, found);
-}
-
-int
 claims__store_episode_set_status(claims_db *db, int64_t id, const char *status)
 {
 	static const char sql[] =

@@ -181,8 +181,9 @@ cmd_import(struct cli *cli, int argc, char **argv)
 		if (rc < 0) {
 			int code = cli_exit_for(rc);
 
-			/* A file we cannot read is refused input; a database failure is a database error. */
-			if (rc == CLAIMS_EIO && !strstr(claims_db_errmsg(db), "database"))
+			/* A file we cannot read is refused input; an I/O failure of
+			 * SQLite (it leaves its result code) is a database error. */
+			if (rc == CLAIMS_EIO && claims_db_sqlite_errcode(db) == 0)
 				code = CLI_REFUSED;
 			cli_error(cli, code, "%s: %s", name, claims_db_errmsg(db));
 			if (worst == CLI_OK || code == CLI_DB)

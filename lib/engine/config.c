@@ -173,6 +173,9 @@ claims__date_days(const char *s, int64_t *days)
 	d = (unsigned)((s[8] - '0') * 10 + (s[9] - '0'));
 	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
 		return false;
+	/* February 29 only in leap years. */
+	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return false;
 	*days = days_from_civil(y, m, d);
 	return true;
 }

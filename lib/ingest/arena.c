@@ -90,14 +90,6 @@ claims__arena_strndup(struct claims__arena *a, const char *s, size_t n)
 	return p;
 }
 
-char *
-claims__arena_slice(struct claims__arena *a, claims_x12_slice s)
-{
-	if (s.len == 0)
-		return NULL;
-	return claims__arena_strndup(a, s.ptr, s.len);
-}
-
 void *
 claims__arena_grow(struct claims__arena *a, void *old, size_t old_n, size_t new_n, size_t elem)
 {

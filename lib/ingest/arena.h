@@ -30,9 +30,6 @@ void claims__arena_free(struct claims__arena *a);
 void *claims__arena_alloc(struct claims__arena *a, size_t n);
 /* A NUL-terminated copy of n bytes; NULL when out of memory. */
 char *claims__arena_strndup(struct claims__arena *a, const char *s, size_t n);
-/* A copy of a slice; NULL when the slice is empty (SQL NULL) or on OOM
- * (tell them apart with the arena's caller-side checks if needed). */
-char *claims__arena_slice(struct claims__arena *a, claims_x12_slice s);
 /* Grow an array allocated in the arena (the old copy is abandoned). */
 void *claims__arena_grow(struct claims__arena *a, void *old, size_t old_n, size_t new_n,
 			 size_t elem);

@@ -143,12 +143,6 @@ max_stored(const struct ingest *ing)
 	return ing->opts->max_issues_stored ? ing->opts->max_issues_stored : 10000;
 }
 
-static char *
-dup_or_null(const char *s)
-{
-	return s ? claims__strdup(s) : NULL;
-}
-
 static void
 free_result_issue(claims_ingest_issue *o)
 {
@@ -177,8 +171,8 @@ copy_to_result(struct ingest *ing, const claims_x12_issue *is)
 	o->transaction = is->transaction;
 	o->segment_index = is->segment_index;
 	o->byte_offset = is->byte_offset;
-	o->segment_id = dup_or_null(is->segment_id);
-	o->element = dup_or_null(is->element);
+	o->segment_id = claims__strdup(is->segment_id);
+	o->element = claims__strdup(is->element);
 	o->message = claims__strdup(is->message ? is->message : "");
 	o->details = claims__strdup(is->details && *is->details ? is->details : "{}");
 	r->n_issues++;
@@ -316,7 +310,7 @@ attach_issues(struct ingest *ing, const struct claims__issue_list *list, int64_t
 				continue;
 			p->claim_id = claim_id;
 			p->remittance_id = remit_id;
-			p->ccn = dup_or_null(ccn);
+			p->ccn = claims__strdup(ccn);
 			break;
 		}
 	}

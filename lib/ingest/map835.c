@@ -35,6 +35,7 @@
 
 #include "internal.h"
 #include "ingest/arena.h"
+#include "ingest/keys.h"
 #include "ingest/map835.h"
 #include "ingest/records.h"
 #include "x12/codes.h"
@@ -499,70 +500,6 @@ check_npi(struct claims__map835 *m, const claims_x12_segment *seg, size_t n, con
 		      quote(m->v1, sizeof(m->v1), seg, s));
 }
 
-/* Upper-case, whitespace removed (engine.md §1.2). */
-static const char *
-pcn_key(struct claims__map835 *m, const char *s)
-{
-	size_t n = strlen(s), k = 0;
-	char *out = claims__arena_alloc(&m->pa, n + 1);
-
-	if (!out) {
-		m->oom = true;
-		return NULL;
-	}
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f')
-			continue;
-		out[k++] = c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
-	}
-	out[k] = '\0';
-	return out;
-}
-
-/* Letters A-Z of s, upper-cased, appended to out. */
-static size_t
-name_norm(char *out, const char *s)
-{
-	size_t k = 0;
-
-	for (; *s; s++) {
-		char c = *s;
-
-		if (c >= 'a' && c <= 'z')
-			out[k++] = (char)(c - 'a' + 'A');
-		else if (c >= 'A' && c <= 'Z')
-			out[k++] = c;
-	}
-	return k;
-}
-
-/* LAST|FIRST, NULL unless both are non-empty after normalisation. */
-static const char *
-patient_key(struct claims__map835 *m, const char *last, const char *first)
-{
-	char *out;
-	size_t a, b;
-
-	if (!last || !first)
-		return NULL;
-	out = claims__arena_alloc(&m->pa, strlen(last) + strlen(first) + 2);
-	if (!out) {
-		m->oom = true;
-		return NULL;
-	}
-	a = name_norm(out, last);
-	if (!a)
-		return NULL;
-	out[a] = '|';
-	b = name_norm(out + a + 1, first);
-	if (!b)
-		return NULL;
-	out[a + 1 + b] = '\0';
-	return out;
-}
-
 /* ------------------------------------------------------------ identities (§9.3) */
 
 static void
@@ -916,7 +853,7 @@ seg_clp(struct claims__map835 *m, const claims_x12_segment *seg)
 	} else {
 		r->claim_control_number = dup_n(m, &m->pa, s.ptr, s.len);
 		if (r->claim_control_number)
-			r->pcn_key = pcn_key(m, r->claim_control_number);
+			r->pcn_key = claims__pcn_key(&m->pa, r->claim_control_number, &m->oom);
 	}
 
 	s = trim(el(seg, 2));
@@ -1444,7 +1381,8 @@ close_payment(struct claims__map835 *m)
 		goto out;
 	r->payer_claim_control_number = p->clp07 ? p->clp07 : p->ref1k;
 	r->patient_member_id = p->qc_member ? p->qc_member : p->il_member;
-	r->patient_key = patient_key(m, r->patient_last_name, r->patient_first_name);
+	r->patient_key = claims__patient_key(&m->pa, r->patient_last_name, r->patient_first_name,
+					     &m->oom);
 	service_dates(r);
 	r->amounts_json = amounts_json(m);
 	balance_payment(m);

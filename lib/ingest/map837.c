@@ -32,6 +32,7 @@
 
 #include "internal.h"
 #include "arena.h"
+#include "keys.h"
 #include "map837.h"
 #include "x12/codes.h"
 #include "x12/values.h"
@@ -613,75 +614,6 @@ claim_reset(struct claims__map837 *m)
 	claims__buf_reset(&m->raw);
 }
 
-/* Upper-cased, whitespace removed (engine.md §1.2). */
-static const char *
-pcn_key(struct claims__map837 *m, const char *s)
-{
-	size_t n, o = 0;
-	char *p;
-
-	if (!s)
-		return NULL;
-	n = strlen(s);
-	p = claims__arena_alloc(&m->arena, n + 1);
-	if (!p) {
-		m->oom = true;
-		return NULL;
-	}
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-
-		if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\v' || ch == '\f')
-			continue;
-		if (ch >= 'a' && ch <= 'z')
-			ch = (char)(ch - 'a' + 'A');
-		p[o++] = ch;
-	}
-	p[o] = '\0';
-	return p;
-}
-
-/* Letters A-Z only, upper-cased, appended to p; returns the count. */
-static size_t
-name_letters(char *p, const char *s)
-{
-	size_t o = 0;
-
-	for (; s && *s; s++) {
-		char ch = *s;
-
-		if (ch >= 'a' && ch <= 'z')
-			ch = (char)(ch - 'a' + 'A');
-		if (ch >= 'A' && ch <= 'Z')
-			p[o++] = ch;
-	}
-	return o;
-}
-
-static const char *
-patient_key(struct claims__map837 *m, const char *last, const char *first)
-{
-	size_t nl, nf;
-	char *p;
-
-	if (!last || !first)
-		return NULL;
-	p = claims__arena_alloc(&m->arena, strlen(last) + strlen(first) + 2);
-	if (!p) {
-		m->oom = true;
-		return NULL;
-	}
-	nl = name_letters(p, last);
-	if (nl == 0)
-		return NULL;
-	p[nl] = '|';
-	nf = name_letters(p + nl + 1, first);
-	if (nf == 0)
-		return NULL;
-	p[nl + 1 + nf] = '\0';
-	return p;
-}
-
 /* The claim-level checks of a complete claim (located at its CLM). */
 static void
 claim_checks(struct claims__map837 *m)
@@ -838,8 +770,9 @@ claim_finish(struct claims__map837 *m)
 		c->patient_dob = m->sub_dob;
 		c->patient_gender = m->sub_gender;
 	}
-	c->pcn_key = pcn_key(m, c->claim_control_number);
-	c->patient_key = patient_key(m, c->patient_last_name, c->patient_first_name);
+	c->pcn_key = claims__pcn_key(&m->arena, c->claim_control_number, &m->oom);
+	c->patient_key = claims__patient_key(&m->arena, c->patient_last_name,
+					     c->patient_first_name, &m->oom);
 
 	/* content hash and raw segments */
 	c->raw_edi = m->raw.data ? m->raw.data : "";

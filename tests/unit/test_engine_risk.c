@@ -16,6 +16,23 @@ static const double default_w[5] = { 0.20, 0.25, 0.20, 0.15, 0.20 };
 
 /* ================================================================ pure parts */
 
+/* The engine's dates: only real calendar days (2023-02-29 is not one). */
+static void
+test_dates(void **state)
+{
+	int64_t a, b;
+
+	(void)state;
+	assert_true(claims__date_days("2024-02-29", &a));
+	assert_true(claims__date_days("2024-03-01", &b));
+	assert_int_equal(b - a, 1);
+	assert_false(claims__date_days("2023-02-29", &a));
+	assert_false(claims__date_days("1900-02-29", &a));
+	assert_true(claims__date_days("2000-02-29", &a));
+	assert_false(claims__date_days("2024-04-31", &a));
+	assert_false(claims__date_days("2024-1-01", &a));
+}
+
 static void
 test_example_1_overall(void **state)
 {
@@ -495,6 +512,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_example_1_overall),
 		cmocka_unit_test(test_example_2_pattern_risk),
 		cmocka_unit_test(test_levels_take_the_higher_at_boundaries),
