@@ -250,30 +250,12 @@ fmt_cents(char *buf, size_t cap, int64_t cents)
 		 (unsigned)(mag % 100));
 }
 
-/* A value for a message: quoted, cut to 40 bytes, control bytes as '?';
- * never the value of a patient segment. */
+/* A value for a message (claims__x12_quote): quoted, cut to 40 bytes on a
+ * UTF-8 boundary; never the value of a patient segment. */
 static const char *
 quote(char *buf, size_t cap, const claims_x12_segment *seg, claims_x12_slice v)
 {
-	size_t o = 0;
-
-	if (seg && seg->patient) {
-		snprintf(buf, cap, "(patient data withheld)");
-		return buf;
-	}
-	buf[o++] = '"';
-	for (size_t i = 0; i < v.len && i < 40 && o + 6 < cap; i++) {
-		unsigned char c = (unsigned char)v.ptr[i];
-
-		buf[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-	}
-	if (v.len > 40 && o + 5 < cap) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o++] = '"';
-	buf[o] = '\0';
-	return buf;
+	return claims__x12_quote(buf, cap, seg, v.ptr, v.len);
 }
 
 /* ------------------------------------------------------------ issues */

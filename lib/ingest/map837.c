@@ -260,37 +260,17 @@ is_patient_segment(const claims_x12_segment *seg)
 	}
 }
 
-/* A value for a message: "\"value\"" cut to 40 bytes (on a UTF-8
- * boundary), or a placeholder for patient data. */
+/* A value for a message (claims__x12_quote), or a placeholder for patient
+ * data: the mapping decides what a patient segment is, so segments built
+ * without the reader are judged the same way. */
 static const char *
 quote(char *buf, size_t cap, const claims_x12_segment *seg, claims_x12_slice v)
 {
-	size_t n = v.len, o = 0;
-
 	if (seg && is_patient_segment(seg)) {
 		snprintf(buf, cap, "(patient data withheld)");
 		return buf;
 	}
-	if (n > 40) {
-		n = 40;
-		while (n > 0 && ((unsigned char)v.ptr[n] & 0xC0) == 0x80)
-			n--;
-	}
-	if (cap < n + 6)
-		n = cap > 6 ? cap - 6 : 0;
-	buf[o++] = '"';
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)v.ptr[i];
-
-		buf[o++] = (char)(c < 0x20 || c == 0x7F ? '?' : c);
-	}
-	if (n < v.len) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o++] = '"';
-	buf[o] = '\0';
-	return buf;
+	return claims__x12_quote(buf, cap, NULL, v.ptr, v.len);
 }
 
 /* ------------------------------------------------------------ issues */
