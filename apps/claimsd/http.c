@@ -49,24 +49,30 @@ end_keep_alive(const struct mg_connection *conn)
 }
 
 int
-http_send_json(struct mg_connection *conn, int status, const char *body, const char *extra_headers)
+http_send_body(struct mg_connection *conn, int status, const char *content_type, const void *body,
+	       size_t len, const char *extra_headers)
 {
-	size_t len = strlen(body);
-
 	mg_printf(conn,
 		  "HTTP/1.1 %d %s\r\n"
-		  "Content-Type: application/json; charset=utf-8\r\n"
+		  "Content-Type: %s\r\n"
 		  "Content-Length: %zu\r\n"
 		  "Cache-Control: no-store\r\n"
 		  "X-Content-Type-Options: nosniff\r\n"
 		  "%s%s"
 		  "\r\n",
-		  status, http_reason(status), len,
+		  status, http_reason(status), content_type, len,
 		  end_keep_alive(conn) ? "Connection: close\r\n" : "",
 		  extra_headers ? extra_headers : "");
-	if (strcmp(mg_get_request_info(conn)->request_method, "HEAD") != 0)
+	if (len && strcmp(mg_get_request_info(conn)->request_method, "HEAD") != 0)
 		mg_write(conn, body, len);
 	return status;
+}
+
+int
+http_send_json(struct mg_connection *conn, int status, const char *body, const char *extra_headers)
+{
+	return http_send_body(conn, status, "application/json; charset=utf-8", body, strlen(body),
+			      extra_headers);
 }
 
 int

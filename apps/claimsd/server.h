@@ -70,7 +70,11 @@ struct request {
 
 typedef int (*handler_fn)(struct request *req);
 
-/* ---- http.c: responses.  Each returns the status it sent. */
+/* ---- http.c: responses.  Each returns the status it sent.  Every
+ * response goes through http_send_body(), which writes the headers every
+ * answer carries. */
+int http_send_body(struct mg_connection *conn, int status, const char *content_type,
+		   const void *body, size_t len, const char *extra_headers);
 int http_send_json(struct mg_connection *conn, int status, const char *body,
 		   const char *extra_headers);
 /* Send @p body (owned: freed here); NULL (out of memory) is a 500. */
