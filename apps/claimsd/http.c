@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "security.h"
 #include "server.h"
 
 const char *
@@ -52,15 +53,18 @@ int
 http_send_body(struct mg_connection *conn, int status, const char *content_type, const void *body,
 	       size_t len, const char *extra_headers)
 {
+	char common[1024];
+
+	security_headers(common, sizeof(common), status);
+	if (strncmp(content_type, "application/json", 16) == 0)
+		security_note_response_body(body, len);
 	mg_printf(conn,
 		  "HTTP/1.1 %d %s\r\n"
 		  "Content-Type: %s\r\n"
 		  "Content-Length: %zu\r\n"
-		  "Cache-Control: no-store\r\n"
-		  "X-Content-Type-Options: nosniff\r\n"
-		  "%s%s"
+		  "%s%s%s"
 		  "\r\n",
-		  status, http_reason(status), content_type, len,
+		  status, http_reason(status), content_type, len, common,
 		  end_keep_alive(conn) ? "Connection: close\r\n" : "",
 		  extra_headers ? extra_headers : "");
 	if (len && strcmp(mg_get_request_info(conn)->request_method, "HEAD") != 0)
@@ -132,8 +136,9 @@ http_send_db_error(struct request *req, int rc)
 	case CLAIMS_ENOMEM:
 		return http_send_error(req->conn, 500, "INTERNAL_ERROR", "Out of memory", NULL);
 	default:
-		fprintf(stderr, "claimsd: %s %s: %s\n", req->info->request_method,
-			req->info->local_uri, msg);
+		/* The route template, not the path (security.md §4). */
+		fprintf(stderr, "claimsd: %s %s: %s\n", req->info->request_method, req->route,
+			msg);
 		return http_send_error(req->conn, 500, "INTERNAL_ERROR",
 				       "An unexpected error occurred", NULL);
 	}

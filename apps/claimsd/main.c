@@ -17,9 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "env.h"
 #include "jobs.h"
+#include "netaddr.h"
 #include "server.h"
 
 /* Exit codes (spec/cli.md). */
@@ -108,19 +110,6 @@ parse_listen(const char *s, struct server_config *cfg)
 		return false;
 	cfg->listen_port = (int)port;
 	return true;
-}
-
-static bool
-is_loopback(const char *host)
-{
-	unsigned char a4[4], a6[16];
-	static const unsigned char lo6[16] = { [15] = 1 };
-
-	if (inet_pton(AF_INET, host, a4) == 1)
-		return a4[0] == 127;
-	if (inet_pton(AF_INET6, host, a6) == 1)
-		return memcmp(a6, lo6, 16) == 0;
-	return false;
 }
 
 static void *
@@ -242,10 +231,6 @@ parse_args(int argc, char **argv)
 		listen = "127.0.0.1:8000";
 	if (!parse_listen(listen, &config))
 		return fail_config("invalid listen address '%s' (expected ADDR:PORT)", listen);
-	if (!is_loopback(config.listen_host))
-		return fail_config("refusing to listen on %s without authentication configured",
-				   config.listen_host);
-
 	if (!config.db_path)
 		config.db_path = getenv("CLAIMS_DB");
 	if (!config.db_path || !*config.db_path)
@@ -290,6 +275,25 @@ load_settings(void)
 	claims_cache_options cache_opts = CLAIMS_CACHE_OPTIONS_INIT;
 	char err[160];
 	long max_json = 1048576;
+	const char *level = getenv("LOG_LEVEL");
+	static const char *const levels[] = { "debug", "info", "warning", "error" };
+
+	app.log_level = LOG_INFO;
+	if (level && *level) {
+		size_t i = 0;
+
+		while (i < 4 && strcasecmp(level, levels[i]) != 0)
+			i++;
+		if (i == 4)
+			return fail_config("LOG_LEVEL must be debug, info, warning or error");
+		app.log_level = (enum log_level)i;
+	}
+	/* Every problem of security.md §2 is printed before refusing. */
+	if (security_settings_load(&app.security, netaddr_is_loopback(config.listen_host)) > 0)
+		return EXIT_CONFIG;
+	if (!app.security.jwt_key.bytes)
+		fprintf(stderr, "claimsd: warning: JWT_SECRET_KEY is not set: tokens cannot be "
+				"issued or verified\n");
 
 	if (!env_int("MAX_JSON_BODY_BYTES", 1, 1L << 30, &max_json, err, sizeof(err),
 		     "1..1073741824"))
@@ -321,7 +325,10 @@ run(void)
 		"listening_ports", listen_opt,
 		"num_threads", threads_opt,
 		"enable_keep_alive", "yes",
+		/* A request idle for 30 s is closed; request line plus
+		 * headers are at most 16 KiB (security.md §6). */
 		"request_timeout_ms", "30000",
+		"max_request_size", "16384",
 		"tcp_nodelay", "1",
 		/* Room for many waiting connections: a burst of clients is
 		 * queued, not dropped (SYN retries would cost seconds). */
@@ -361,6 +368,7 @@ run(void)
 	callbacks.log_message = log_message;
 	callbacks.init_connection = init_connection;
 	callbacks.connection_closed = connection_closed;
+	callbacks.http_error = security_http_error;
 
 	/* The job workers first: uploads may queue work from the first request. */
 	if (jobs_start(&app.jobs, config.db_path, app.cache, &config.ingest, &app.engine, errbuf,
@@ -369,6 +377,11 @@ run(void)
 		return EXIT_CONFIG;
 	}
 
+	if (!security_start()) {
+		fprintf(stderr, "claimsd: out of memory\n");
+		jobs_stop(app.jobs);
+		return EXIT_INTERNAL;
+	}
 	mg_init_library(0);
 	ctx = mg_start(&callbacks, NULL, options);
 	if (!ctx) {
@@ -403,6 +416,8 @@ run(void)
 	jobs_stop(app.jobs);
 	app.jobs = NULL;
 	claims_cache_free(app.cache);
+	security_stop();
+	security_settings_free(&app.security);
 	fprintf(stderr, "claimsd: stopped\n");
 	return EXIT_OK;
 }

@@ -10,6 +10,7 @@
 
 #include "json.h"
 #include "render.h"
+#include "security.h"
 #include "server.h"
 
 int
@@ -157,6 +158,7 @@ request_read_body(struct request *req, char **out, size_t *len_out)
 		}
 	}
 	buf[len] = '\0';
+	security_note_request_body(buf, len);
 	if (len == 0 || memchr(buf, '\0', len) || !json_is_valid_utf8(buf, len)) {
 		free(buf);
 		return send_body_invalid(req, len == 0 ? "an empty body is not JSON"

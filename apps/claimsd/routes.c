@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "security.h"
 #include "server.h"
 
 struct route {
@@ -107,51 +108,52 @@ method_is(const struct mg_request_info *info, const char *method)
 }
 
 /* Run the handler with a worker's database; the write epoch of other
- * processes is looked at first (at most once a second, cache.md §7). */
+ * processes is looked at first (at most once a second, cache.md §7).
+ * @p req lives in the dispatcher's frame, so that the audit trail can read
+ * its parameters after the answer; the dispatcher frees it. */
 static int
-run(struct mg_connection *conn, const struct mg_request_info *info, const struct route *r,
+run(struct exchange *ex, struct request *req, const struct route *r,
     char args[ROUTE_MAX_ARGS][64], int nargs)
 {
-	struct request req = {
-		.conn = conn,
-		.info = info,
-		.worker = mg_get_thread_pointer(conn),
-		.route = r->path,
-		.nargs = nargs,
-	};
-	int status;
-
+	req->conn = ex->conn;
+	req->info = ex->info;
+	req->worker = mg_get_thread_pointer(ex->conn);
+	req->route = r->path;
+	req->nargs = nargs;
 	for (int i = 0; i < nargs; i++)
-		req.args[i] = args[i];
-	if (!req.worker || !req.worker->db)
-		return http_send_error(conn, 503, "DATABASE_UNAVAILABLE",
+		req->args[i] = args[i];
+	if (!req->worker || !req->worker->db)
+		return http_send_error(ex->conn, 503, "DATABASE_UNAVAILABLE",
 				       "The database cannot be opened", "Retry-After: 5\r\n");
-	req.db = req.worker->db;
-	if (claims_cache_sync_epoch(app.cache, req.db) < 0)
-		fprintf(stderr, "claimsd: reading the write epoch: %s\n", claims_db_errmsg(req.db));
-	if (request_parse_query(&req) < 0)
-		return http_send_owned(conn, 500, NULL);
-	status = r->fn(&req);
-	request_free(&req);
-	return status;
+	req->db = req->worker->db;
+	if (claims_cache_sync_epoch(app.cache, req->db) < 0)
+		fprintf(stderr, "claimsd: reading the write epoch: %s\n", claims_db_errmsg(req->db));
+	if (request_parse_query(req) < 0)
+		return http_send_owned(ex->conn, 500, NULL);
+	ex->params = req->params;
+	ex->nparams = req->nparams;
+	return r->fn(req);
 }
 
-int
-routes_dispatch(struct mg_connection *conn, void *cbdata)
+/* Route and method (404/405), then the handler. */
+static int
+route(struct exchange *ex, struct request *req)
 {
-	const struct mg_request_info *info = mg_get_request_info(conn);
-	const char *path = info->local_uri ? info->local_uri : "/";
+	struct mg_connection *conn = ex->conn;
+	const struct mg_request_info *info = ex->info;
+	const char *path = ex->path;
 	char args[ROUTE_MAX_ARGS][64];
 	char allow[128] = "";
 	bool path_known = false;
 	int nargs;
 
-	(void)cbdata;
 	for (size_t i = 0; i < N_ROUTES; i++) {
 		if (!match(routes[i].path, path, args, &nargs))
 			continue;
-		if (method_is(info, routes[i].method))
-			return run(conn, info, &routes[i], args, nargs);
+		if (method_is(info, routes[i].method)) {
+			ex->route = routes[i].path;
+			return run(ex, req, &routes[i], args, nargs);
+		}
 		path_known = true;
 		if (!strstr(allow, routes[i].method)) {
 			if (allow[0])
@@ -167,4 +169,22 @@ routes_dispatch(struct mg_connection *conn, void *cbdata)
 		return http_send_error(conn, 405, "METHOD_NOT_ALLOWED", msg, header);
 	}
 	return http_send_error(conn, 404, "NOT_FOUND", "No route for this path", NULL);
+}
+
+int
+routes_dispatch(struct mg_connection *conn, void *cbdata)
+{
+	struct worker *w = mg_get_thread_pointer(conn);
+	struct request req = { 0 };
+	struct exchange ex;
+	int status;
+
+	(void)cbdata;
+	security_begin(&ex, conn);
+	status = security_check(&ex, w ? w->db : NULL);
+	if (status == 0)
+		status = route(&ex, &req);
+	security_end(&ex);
+	request_free(&req);
+	return status;
 }

@@ -10,7 +10,12 @@
 
 #include <claims/claims.h>
 
+#include "security.h"
+
 struct jobs;
+
+/* LOG_LEVEL (spec/cli.md §3). */
+enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARNING, LOG_ERROR };
 
 struct server_config {
 	char listen_host[256];
@@ -26,6 +31,11 @@ struct server_config {
 /* What every request thread shares; set up by main() before serving. */
 struct app {
 	struct server_config cfg;
+	struct security_settings security;
+	enum log_level log_level;
+	/* AUDIT_ENABLED and AUDIT_MAX_BODY_BYTES (security.md §4). */
+	bool audit_enabled;
+	long audit_max_body;
 	claims_cache *cache;
 	claims_engine_config engine;
 	struct jobs *jobs;
