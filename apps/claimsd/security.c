@@ -405,9 +405,26 @@ check(struct exchange *ex, claims_db *db, const char *query_token)
 	return 0;
 }
 
+/* Whether the decoded path has a "." or ".." segment.  CivetWeb removes
+ * them before routing, so "/dashboard/../api/v1/claims" would be checked as
+ * one path and served as another; such a path names nothing here. */
+static bool
+has_dot_segment(const char *raw)
+{
+	for (const char *p = raw; p && *p; p++) {
+		if (*p != '/' || p[1] != '.')
+			continue;
+		if (p[2] == '/' || p[2] == '\0' || (p[2] == '.' && (p[3] == '/' || p[3] == '\0')))
+			return true;
+	}
+	return false;
+}
+
 int
 security_check(struct exchange *ex, claims_db *db)
 {
+	if (has_dot_segment(ex->info->local_uri_raw))
+		return http_send_error(ex->conn, 404, "NOT_FOUND", "No route for this path", NULL);
 	return check(ex, db, NULL);
 }
 
