@@ -16,7 +16,10 @@
  * one's.  Values the store does not keep (addresses, names of the
  * submitter, receiver and non-billing providers, the subscriber's name when
  * the subscriber is not the patient) are written as "UNKNOWN".  A stored
- * field that is null is left empty, as it was received.  Delimiter bytes
+ * field that is null is left empty, as it was received, except two that
+ * the 837 requires and that describe the file rather than the claim: BHT04
+ * (submitted_date, else the creation date) and LX01 (lx_number, else the
+ * line number).  Delimiter bytes
  * inside stored values (possible when a file used other delimiters) are
  * written as spaces: X12 data may not contain them.
  */

@@ -23,7 +23,10 @@
  *   composite of one component is read as unsplit;
  * - diagnoses keep their stored order (their pointers are numbered in
  *   it), twelve per HI, a new HI where the kind of code changes.
- * Trailing empty elements and components are dropped.
+ * Trailing empty elements and components are dropped.  Two required
+ * elements are filled when the store has no value, so that the output
+ * stays a valid 837: BHT04 (the claim's submitted_date, else the creation
+ * date) and LX01 (the line's lx_number, else its line number).
  */
 #include "config.h"
 
@@ -629,8 +632,9 @@ line(struct writer *w, const struct claims__line_rec *l, bool inst)
 
 	for (int i = 0; i < l->n_modifiers && i < 4; i++)
 		proc[2 + i] = l->modifiers[i];
-	if (l->lx_number > 0)
-		snprintf(lx, sizeof(lx), "%d", l->lx_number);
+	/* LX01 is required: a line stored without an LX number (none was
+	 * sent) gets its line number. */
+	snprintf(lx, sizeof(lx), "%d", l->lx_number > 0 ? l->lx_number : l->line_number);
 	seg(w, "LX", lx, NULL);
 	if (sv2) {
 		seg_begin(w, "SV2");

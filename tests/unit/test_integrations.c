@@ -138,7 +138,9 @@ test_control_number_and_values(void **state)
 					     "UPDATE claim_history SET claim_id = 12345678; "
 					     "UPDATE claims SET id = 12345678, version = 3, "
 					     "medical_record_number = 'A*B:C~D^E', "
-					     "total_charge_cents = -254; PRAGMA foreign_keys = ON"),
+					     "total_charge_cents = -254, submitted_date = NULL; "
+					     "UPDATE claim_lines SET lx_number = NULL; "
+					     "PRAGMA foreign_keys = ON"),
 			 CLAIMS_OK);
 	e = export_claim(f->db, 12345678);
 	assert_string_equal(e->control_number, "234567803");
@@ -148,6 +150,11 @@ test_control_number_and_values(void **state)
 	/* delimiters inside a stored value are written as spaces */
 	assert_non_null(strstr(e->x12, "REF*EA*A B C D E~\n"));
 	assert_non_null(strstr(e->x12, "CLM*PCN1*-2.54***"));
+	/* required elements without a stored value: the creation date, the
+	 * line number */
+	assert_non_null(strstr(e->x12, "BHT*0019*00*CLM-12345678-v3*20240305*0607*CH~\n"));
+	assert_non_null(strstr(e->x12, "LX*1~\nSV1*HC:99213:25*"));
+	assert_non_null(strstr(e->x12, "LX*2~\nSV1*HC:99214*"));
 	claims_export_free(e);
 }
 
