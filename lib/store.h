@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "internal.h"
+#include "ingest/arena.h"
 #include "ingest/records.h"
 
 /* ---- store_ingest.c: ingest_files and parser_logs */
@@ -86,6 +87,13 @@ int claims__store_claim_put(claims_db *db, const struct claims__claim_rec *c,
 			    int64_t ingest_file_id, const char *practice_id, const char *file_name,
 			    claims_x12_mode mode, claims_x12_issue_cb issue_cb, void *payload,
 			    int64_t *id_out, enum claims__claim_action *action_out);
+
+/* ---- store_export.c: a stored claim read back as the record the 837
+ * mapping produced (every stored field, patient data included), its
+ * strings in @p a; *version_out receives claims.version.  CLAIMS_ENOTFOUND
+ * ("Claim not found (id: N)") when there is no such claim. */
+int claims__store_claim_record(claims_db *db, struct claims__arena *a, int64_t id,
+			       struct claims__claim_rec *out, int64_t *version_out);
 
 /* ---- store_remits.c: remittances, service lines, adjustments, PLB */
 

@@ -34,6 +34,8 @@ static const struct command commands[] = {
 	{ "episodes", cmd_episodes, "episodes list [--claim ID] [--remit ID] [--status S] | show ID" },
 	{ "payers", cmd_payers, "payers list | set-rules ID FILE|-" },
 	{ "logs", cmd_logs, "parser logs, newest first: logs [--file ID] [--level L]" },
+	{ "export-837", cmd_export_837,
+	  "write a stored claim as an X12 837: export-837 CLAIM_ID [-o FILE]" },
 	{ "loadtest", cmd_loadtest,
 	  "load-test a running server: loadtest [--base-url URL] [--concurrent N] [--requests N] "
 	  "[--duration S] ... (loadtest --help)" },

@@ -54,6 +54,9 @@ usage(FILE *out)
 		"  --workers N         background ingest threads (CLAIMS_WORKERS; 1..16, default 1)\n"
 		"                      (CLAIMS_THREADS; 1..256, default 16)\n"
 		"  --env-file PATH     settings file (CLAIMS_ENV_FILE; default ./.env when present)\n"
+		"\n"
+		"CLAIMS_ADAPTER_MODULES lists shared modules (paths separated by ':') that\n"
+		"register integration adapter implementations at startup.\n"
 		"  --version           print the version and exit\n"
 		"  --help              print this help and exit\n");
 }
@@ -273,7 +276,7 @@ static int
 load_settings(void)
 {
 	claims_cache_options cache_opts = CLAIMS_CACHE_OPTIONS_INIT;
-	char err[160];
+	char err[512];
 	long max_json = 1048576;
 	const char *level = getenv("LOG_LEVEL");
 	static const char *const levels[] = { "debug", "info", "warning", "error" };
@@ -308,6 +311,9 @@ load_settings(void)
 	if (claims_cache_config_from_env(&cache_opts, env_lookup, NULL, env_warn, NULL) < 0 ||
 	    claims_cache_new(&app.cache, &cache_opts) < 0)
 		return fail_config("cannot create the cache");
+	/* Adapter implementations (CLAIMS_ADAPTER_MODULES). */
+	if (integrations_start(err, sizeof(err)) < 0)
+		return fail_config("%s", err);
 	return EXIT_OK;
 }
 
@@ -415,6 +421,7 @@ run(void)
 	 * for the next start. */
 	jobs_stop(app.jobs);
 	app.jobs = NULL;
+	integrations_stop();
 	claims_cache_free(app.cache);
 	security_stop();
 	security_settings_free(&app.security);

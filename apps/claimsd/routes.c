@@ -53,6 +53,11 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/remits/upload", handle_remits_upload },
 	{ "GET", "/api/v1/jobs", handle_jobs_list },
 	{ "GET", "/api/v1/jobs/{job_id}", handle_job_get },
+	{ "POST", "/api/v1/integrations/connect", handle_integrations_connect },
+	{ "GET", "/api/v1/integrations/test/{adapter_name}", handle_integrations_test },
+	{ "POST", "/api/v1/integrations/ehr/fetch-claims", handle_ehr_fetch_claims },
+	{ "POST", "/api/v1/integrations/clearinghouse/submit/{claim_id}",
+	  handle_clearinghouse_submit },
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -39,6 +39,8 @@ struct app {
 	claims_cache *cache;
 	claims_engine_config engine;
 	struct jobs *jobs;
+	/* Integration adapters (handlers_integrations.c). */
+	claims_adapters *adapters;
 	struct mg_context *ctx;
 	/* Connections a request thread holds now (CivetWeb keeps a thread
 	 * for a keep-alive connection until it closes). */
@@ -162,5 +164,14 @@ int handle_claims_upload(struct request *req);
 int handle_remits_upload(struct request *req);
 int handle_jobs_list(struct request *req);
 int handle_job_get(struct request *req);
+/* handlers_integrations.c: the registry and the modules of
+ * CLAIMS_ADAPTER_MODULES (integrations_start: 0, or -1 with a sentence in
+ * err), then the four routes of spec/api.md §4.9. */
+int integrations_start(char *err, size_t errlen);
+void integrations_stop(void);
+int handle_integrations_connect(struct request *req);
+int handle_integrations_test(struct request *req);
+int handle_ehr_fetch_claims(struct request *req);
+int handle_clearinghouse_submit(struct request *req);
 
 #endif

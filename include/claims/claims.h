@@ -35,6 +35,8 @@
 #include "engine.h"
 #include "query.h"
 #include "jobs.h"
+#include "export.h"
+#include "adapter.h"
 
 CLAIMS_BEGIN_DECLS
 
