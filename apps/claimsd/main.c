@@ -18,8 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "env.h"
 #include "jobs.h"
+#include "secrets.h"
 #include "server.h"
 
 /* Exit codes (spec/cli.md). */
@@ -32,6 +34,11 @@ enum {
 };
 
 struct app app;
+
+/* PHI_HASH_KEY (security.md §2, §4) and the audit settings; the key stays
+ * in guarded memory until exit. */
+static struct secret phi_key;
+static struct audit_settings audit_cfg;
 
 /* Settings are read into app.cfg; a shorthand for this file. */
 #define config app.cfg
@@ -300,6 +307,14 @@ load_settings(void)
 		return fail_config("%s", err);
 	if (claims_engine_config_from_env(&app.engine, env_lookup, NULL, engine_log, NULL) < 0)
 		return fail_config("the RISK_WEIGHT_* values sum to 0");
+	if (audit_settings_from_env(&audit_cfg, err, sizeof(err)) < 0)
+		return fail_config("%s", err);
+	/* Optional on loopback (the audit maps are then {}); required once a
+	 * non-loopback address is allowed (security.md §2). */
+	if (secret_load(&phi_key, "PHI_HASH_KEY", 32, 64, err, sizeof(err)) < 0)
+		return fail_config("%s", err);
+	audit_cfg.phi_key = phi_key.bytes;
+	audit_cfg.phi_key_len = phi_key.len;
 	/* Bad CACHE_* values warn and fall back to their defaults. */
 	if (claims_cache_config_from_env(&cache_opts, env_lookup, NULL, env_warn, NULL) < 0 ||
 	    claims_cache_new(&app.cache, &cache_opts) < 0)
@@ -362,10 +377,14 @@ run(void)
 	callbacks.init_connection = init_connection;
 	callbacks.connection_closed = connection_closed;
 
+	/* The audit writer before the first response. */
+	if (audit_start(config.db_path, &audit_cfg) < 0)
+		return EXIT_DB;
 	/* The job workers first: uploads may queue work from the first request. */
 	if (jobs_start(&app.jobs, config.db_path, app.cache, &config.ingest, &app.engine, errbuf,
 		       sizeof(errbuf)) < 0) {
 		fprintf(stderr, "claimsd: %s\n", errbuf);
+		audit_stop();
 		return EXIT_CONFIG;
 	}
 
@@ -375,6 +394,7 @@ run(void)
 		fprintf(stderr, "claimsd: cannot listen on %s\n", listen_opt);
 		mg_exit_library();
 		jobs_stop(app.jobs);
+		audit_stop();
 		return EXIT_INTERNAL;
 	}
 	mg_set_request_handler(ctx, "/", routes_dispatch, NULL);
@@ -385,6 +405,7 @@ run(void)
 		mg_stop(ctx);
 		mg_exit_library();
 		jobs_stop(app.jobs);
+		audit_stop();
 		return EXIT_INTERNAL;
 	}
 	if (strchr(config.listen_host, ':'))
@@ -402,6 +423,8 @@ run(void)
 	 * for the next start. */
 	jobs_stop(app.jobs);
 	app.jobs = NULL;
+	/* After the last response: what is queued is written (up to 5 s). */
+	audit_stop();
 	claims_cache_free(app.cache);
 	fprintf(stderr, "claimsd: stopped\n");
 	return EXIT_OK;
@@ -412,7 +435,8 @@ main(int argc, char **argv)
 {
 	int rc = parse_args(argc, argv);
 
-	if (rc != EXIT_OK)
-		return rc;
-	return run();
+	if (rc == EXIT_OK)
+		rc = run();
+	secret_free(&phi_key);
+	return rc;
 }

@@ -147,6 +147,8 @@ int handle_patterns_payer(struct request *req);
 int handle_patterns_analyze(struct request *req);
 int handle_payers_list(struct request *req);
 int handle_parser_logs(struct request *req);
+int handle_audit_logs(struct request *req);
+int handle_audit_stats(struct request *req);
 /* handlers_upload.c */
 int handle_claims_upload(struct request *req);
 int handle_remits_upload(struct request *req);
