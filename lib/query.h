@@ -33,6 +33,13 @@ void *claims__model_push(struct claims__arena *a, void **items, size_t *count, s
 /* "<Resource> not found (id: N)" on the handle, CLAIMS_ENOTFOUND. */
 int claims__not_found(claims_db *db, const char *resource, int64_t id);
 
+/* ---- query_params.c */
+
+/* @p epoch (seconds since 1970 UTC) as stored, "YYYY-MM-DDTHH:MM:SSZ";
+ * outside years 0000..9999 a bound sorting before / after every stored
+ * value. */
+void claims__ts_from_epoch(int64_t epoch, char out[static 21]);
+
 /* ---- store_query.c: the shared list runner */
 
 /* The two statements of one filter combination: the page (its LIMIT and
@@ -119,6 +126,7 @@ extern struct claims__route_sql claims__remit_route;   /* status payer ccn from 
 extern struct claims__route_sql claims__episode_route; /* claim remittance status */
 extern struct claims__route_sql claims__payer_route;   /* q */
 extern struct claims__route_sql claims__log_route;     /* file level issue claim remittance */
+extern struct claims__route_sql claims__audit_route;   /* method path status user ip start end */
 extern const struct claims__sql_pair claims__unlinked_sql;
 
 /* A read transaction around several statements (a savepoint, so it nests). */

@@ -30,13 +30,18 @@ enum kind {
 	K_TEXT200,/* text of at most 200 bytes */
 	K_FROM,   /* date or timestamp, first of a pair */
 	K_TO,     /* date or timestamp, second of a pair (>= the previous K_FROM) */
+	K_RANGE,  /* integer min..max */
+	K_TEXTMAX,/* text of at most max bytes */
+	K_LETTERS,/* 1..max ASCII letters */
 };
 
 struct pdef {
 	const char *name;
 	enum kind kind;
 	const char *const *values; /* K_ENUM: NULL-terminated */
-	const char *msg;           /* K_ENUM: the "one of" message; K_TO: the order message */
+	const char *msg;           /* K_ENUM: the "one of" message; K_TO: the order message;
+				      K_RANGE, K_TEXTMAX, K_LETTERS: the refusal */
+	int64_t min, max;          /* K_RANGE: bounds; K_TEXTMAX, K_LETTERS: max length */
 };
 
 struct pval {
@@ -44,7 +49,8 @@ struct pval {
 	int64_t i;
 	const char *s;       /* K_ENUM: static value; K_TEXT: borrowed */
 	char date[11];       /* K_FROM / K_TO: effective date bound */
-	int64_t epoch;       /* K_FROM / K_TO: the instant given */
+	int64_t epoch;       /* K_FROM / K_TO: the instant given (fraction dropped) */
+	bool fraction;       /* K_FROM / K_TO: the instant had a non-zero fraction */
 };
 
 static void
@@ -142,15 +148,17 @@ leap(int y)
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-/* The instant a filter value names, in seconds since 1970 UTC. */
+/* The instant a filter value names, in seconds since 1970 UTC; *fraction
+ * tells whether a non-zero fraction of a second was dropped. */
 static bool
-parse_instant(const char *s, int64_t *out)
+parse_instant(const char *s, int64_t *out, bool *fraction)
 {
 	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	int y, mo, d, h = 0, mi = 0, se = 0, oh = 0, om = 0, sign = 0;
 	size_t n = s ? strlen(s) : 0;
 	const char *p;
 
+	*fraction = false;
 	if (n < 10 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
 	    !digits(s + 8, 2, &d))
 		return false;
@@ -169,8 +177,11 @@ parse_instant(const char *s, int64_t *out)
 			p++;
 			if (*p < '0' || *p > '9')
 				return false;
-			while (*p >= '0' && *p <= '9')
+			while (*p >= '0' && *p <= '9') {
+				if (*p != '0')
+					*fraction = true;
 				p++;
+			}
 		}
 		if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
 			sign = 0;
@@ -278,7 +289,7 @@ parse_defs(const struct pdef *defs, size_t ndefs, struct pval *vals, const claim
 			break;
 		case K_FROM:
 		case K_TO:
-			if (!parse_instant(text, &pv->epoch)) {
+			if (!parse_instant(text, &pv->epoch, &pv->fraction)) {
 				add_error(v, "query", d->name, "date_parsing", MSG_DATE);
 				failed = true;
 				break;
@@ -293,6 +304,42 @@ parse_defs(const struct pdef *defs, size_t ndefs, struct pval *vals, const claim
 				pv->given = false;
 			}
 			break;
+		case K_RANGE:
+			if (!parse_int(text, &pv->i, &overflow)) {
+				add_error(v, "query", d->name, "int_parsing", MSG_INT);
+				failed = true;
+			} else if (overflow || pv->i < d->min || pv->i > d->max) {
+				add_error(v, "query", d->name, "range", d->msg);
+				failed = true;
+			} else {
+				pv->given = true;
+			}
+			break;
+		case K_TEXTMAX:
+			if ((int64_t)strlen(text) > d->max) {
+				add_error(v, "query", d->name, "too_long", d->msg);
+				failed = true;
+			} else if (*text) {
+				pv->s = text;
+				pv->given = true;
+			}
+			break;
+		case K_LETTERS: {
+			size_t len = strlen(text);
+			bool letters = (int64_t)len <= d->max;
+
+			for (size_t j = 0; letters && j < len; j++)
+				letters = (text[j] >= 'A' && text[j] <= 'Z') ||
+					  (text[j] >= 'a' && text[j] <= 'z');
+			if (!letters) {
+				add_error(v, "query", d->name, "enum", d->msg);
+				failed = true;
+			} else if (len) {
+				pv->s = text;
+				pv->given = true;
+			}
+			break;
+		}
 		}
 	}
 	return failed ? CLAIMS_EINVAL : CLAIMS_OK;
@@ -734,5 +781,84 @@ claims_param_int(int64_t *out, const claims_param *params, size_t n, const char 
 		return CLAIMS_EINVAL;
 	}
 	*out = x;
+	return CLAIMS_OK;
+}
+
+/* ---- audit logs */
+
+/* An instant as stored ("YYYY-MM-DDTHH:MM:SSZ"); instants outside the
+ * four-digit years clamp to a bound that sorts before or after every
+ * stored value. */
+void
+claims__ts_from_epoch(int64_t epoch, char out[static 21])
+{
+	int64_t day = epoch >= 0 ? epoch / 86400 : -((-epoch + 86399) / 86400);
+	int64_t sec = epoch - day * 86400;
+	char buf[64];
+	int y, m, d;
+
+	civil_from_days(day, &y, &m, &d);
+	if (y < 0 || y > 9999) {
+		snprintf(out, 21, "%s", y < 0 ? "0000-00-00T00:00:00Z" : "9999-99-99T99:99:99Z");
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(sec / 3600),
+		 (int)(sec / 60 % 60), (int)(sec % 60));
+	memcpy(out, buf, 21);
+}
+
+void
+claims_audit_query_init(claims_audit_query *q)
+{
+	if (!q)
+		return;
+	memset(q, 0, sizeof(*q));
+	q->page.limit = CLAIMS_PAGE_DEFAULT_LIMIT;
+}
+
+int
+claims_audit_query_parse(claims_audit_query *out, const claims_param *params, size_t n,
+			 claims_validation *v)
+{
+	static const struct pdef defs[] = {
+		PAGE_DEFS,
+		{ "method", K_LETTERS, NULL, "must be an HTTP method (at most 16 letters)", 0, 16 },
+		{ "path", K_TEXTMAX, NULL, "must be at most 500 characters", 0,
+		  CLAIMS_AUDIT_PATH_MAX },
+		{ "status_code", K_RANGE, NULL, "must be between 100 and 599", 100, 599 },
+		{ "user_id", K_TEXT, NULL, NULL, 0, 0 },
+		{ "client_ip", K_TEXT, NULL, NULL, 0, 0 },
+		{ "start_date", K_FROM, NULL, NULL, 0, 0 },
+		{ "end_date", K_TO, NULL, "must not be before start_date", 0, 0 },
+	};
+	struct pval vals[sizeof(defs) / sizeof(defs[0])];
+	int rc;
+
+	if (!out || (n && !params))
+		return CLAIMS_EINVAL;
+	claims_audit_query_init(out);
+	rc = parse_defs(defs, sizeof(defs) / sizeof(defs[0]), vals, params, n, v);
+	if (rc < 0)
+		return rc;
+	page_from(&out->page, vals);
+	if (vals[2].given) {
+		size_t i;
+
+		for (i = 0; vals[2].s[i]; i++)
+			out->method[i] = (char)(vals[2].s[i] >= 'a' && vals[2].s[i] <= 'z'
+							? vals[2].s[i] - 'a' + 'A'
+							: vals[2].s[i]);
+		out->method[i] = '\0';
+	}
+	out->path = vals[3].s;
+	out->status_code = vals[4].given ? (int)vals[4].i : 0;
+	out->user_id = vals[5].s;
+	out->client_ip = vals[6].s;
+	/* Stored times have whole seconds: a start with a fraction begins at
+	 * the next second; an end with one ends at its own second. */
+	if (vals[7].given)
+		claims__ts_from_epoch(vals[7].epoch + (vals[7].fraction ? 1 : 0), out->start);
+	if (vals[8].given)
+		claims__ts_from_epoch(vals[8].epoch, out->end);
 	return CLAIMS_OK;
 }

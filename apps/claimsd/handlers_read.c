@@ -12,6 +12,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "render.h"
 #include "server.h"
@@ -37,6 +38,7 @@ union any_query {
 	claims_episode_query episode;
 	claims_payer_query payer;
 	claims_parser_log_query log;
+	claims_audit_query audit;
 };
 
 static int
@@ -107,6 +109,8 @@ LIST_WRAPPERS(payers, claims_payer_list, claims_payer_query, claims_payer_list_g
 	      render_payer_list, claims_payer_list_free)
 LIST_WRAPPERS(logs, claims_parser_log_list, claims_parser_log_query, claims_parser_log_list_get,
 	      render_parser_log_list, claims_parser_log_list_free)
+LIST_WRAPPERS(audit, claims_audit_log_list, claims_audit_query, claims_audit_log_list_get,
+	      render_audit_log_list, claims_audit_log_list_free)
 
 /* Parameters; claims: practice_id must name a configured practice. */
 static int
@@ -150,7 +154,14 @@ logs_parse(struct request *req, void *query, claims_validation *v)
 	return claims_parser_log_query_parse(query, req->params, req->nparams, v);
 }
 
-/* Count keys (cache.md §1); parser logs are not counted through the cache. */
+static int
+audit_parse(struct request *req, void *query, claims_validation *v)
+{
+	return claims_audit_query_parse(query, req->params, req->nparams, v);
+}
+
+/* Count keys (cache.md §1); parser and audit logs are not counted through
+ * the cache. */
 static int
 claims_key(const void *q, char *buf, size_t len)
 {
@@ -232,6 +243,36 @@ handle_parser_logs(struct request *req)
 	static const struct list_route r = LIST_ROUTE(logs, NULL);
 
 	return serve_list(req, &r);
+}
+
+/* GET /api/v1/audit-logs (spec/api.md §4.8; the admin role is checked
+ * before the handler). */
+int
+handle_audit_logs(struct request *req)
+{
+	static const struct list_route r = LIST_ROUTE(audit, NULL);
+
+	return serve_list(req, &r);
+}
+
+/* GET /api/v1/audit-logs/stats?days=7 (1..365). */
+int
+handle_audit_stats(struct request *req)
+{
+	claims_validation v = { 0 };
+	claims_audit_stats *st = NULL;
+	int64_t days = 7;
+	int rc, status;
+
+	if (claims_param_int(&days, req->params, req->nparams, "days", 1, 365,
+			     "must be between 1 and 365", false, &v) < 0)
+		return request_send_validation(req, &v);
+	rc = claims_audit_stats_get(&st, req->db, days, (int64_t)time(NULL));
+	if (rc < 0)
+		return http_send_db_error(req, rc);
+	status = http_send_owned(req->conn, 200, render_audit_stats(st));
+	claims_audit_stats_free(st);
+	return status;
 }
 
 /* ---- objects by id, through the cache */

@@ -19,9 +19,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "audit.h"
 #include "env.h"
 #include "jobs.h"
 #include "netaddr.h"
+#include "secrets.h"
 #include "server.h"
 
 /* Exit codes (spec/cli.md). */
@@ -307,6 +309,12 @@ load_settings(void)
 		return fail_config("%s", err);
 	if (claims_engine_config_from_env(&app.engine, env_lookup, NULL, engine_log, NULL) < 0)
 		return fail_config("the RISK_WEIGHT_* values sum to 0");
+	if (audit_settings_from_env(&app.audit, err, sizeof(err)) < 0)
+		return fail_config("%s", err);
+	/* PHI_HASH_KEY was read with the security settings: optional on
+	 * loopback (the audit maps are then {}), required elsewhere. */
+	app.audit.phi_key = app.security.phi_key.bytes;
+	app.audit.phi_key_len = app.security.phi_key.len;
 	/* Bad CACHE_* values warn and fall back to their defaults. */
 	if (claims_cache_config_from_env(&cache_opts, env_lookup, NULL, env_warn, NULL) < 0 ||
 	    claims_cache_new(&app.cache, &cache_opts) < 0)
@@ -376,10 +384,14 @@ run(void)
 	callbacks.connection_closed = connection_closed;
 	callbacks.http_error = security_http_error;
 
+	/* The audit writer before the first response. */
+	if (audit_start(config.db_path, &app.audit) < 0)
+		return EXIT_DB;
 	/* The job workers first: uploads may queue work from the first request. */
 	if (jobs_start(&app.jobs, config.db_path, app.cache, &config.ingest, &app.engine, errbuf,
 		       sizeof(errbuf)) < 0) {
 		fprintf(stderr, "claimsd: %s\n", errbuf);
+		audit_stop();
 		return EXIT_CONFIG;
 	}
 
@@ -394,6 +406,7 @@ run(void)
 		fprintf(stderr, "claimsd: cannot listen on %s\n", listen_opt);
 		mg_exit_library();
 		jobs_stop(app.jobs);
+		audit_stop();
 		return EXIT_INTERNAL;
 	}
 	mg_set_request_handler(ctx, "/", routes_dispatch, NULL);
@@ -404,6 +417,7 @@ run(void)
 		mg_stop(ctx);
 		mg_exit_library();
 		jobs_stop(app.jobs);
+		audit_stop();
 		return EXIT_INTERNAL;
 	}
 	if (strchr(config.listen_host, ':'))
@@ -422,9 +436,10 @@ run(void)
 	jobs_stop(app.jobs);
 	app.jobs = NULL;
 	integrations_stop();
+	/* After the last response: what is queued is written (up to 5 s). */
+	audit_stop();
 	claims_cache_free(app.cache);
 	security_stop();
-	security_settings_free(&app.security);
 	fprintf(stderr, "claimsd: stopped\n");
 	return EXIT_OK;
 }
@@ -434,7 +449,8 @@ main(int argc, char **argv)
 {
 	int rc = parse_args(argc, argv);
 
-	if (rc != EXIT_OK)
-		return rc;
-	return run();
+	if (rc == EXIT_OK)
+		rc = run();
+	security_settings_free(&app.security); /* wipes the keys */
+	return rc;
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "security.h"
+#include "audit.h"
 #include "server.h"
 
 struct route {
@@ -49,6 +50,8 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/patterns/analyze-claim/{claim_id}", handle_patterns_analyze },
 	{ "GET", "/api/v1/payers", handle_payers_list },
 	{ "GET", "/api/v1/parser-logs", handle_parser_logs },
+	{ "GET", "/api/v1/audit-logs", handle_audit_logs },
+	{ "GET", "/api/v1/audit-logs/stats", handle_audit_stats },
 	{ "POST", "/api/v1/claims/upload", handle_claims_upload },
 	{ "POST", "/api/v1/remits/upload", handle_remits_upload },
 	{ "GET", "/api/v1/jobs", handle_jobs_list },

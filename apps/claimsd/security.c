@@ -530,7 +530,7 @@ security_headers(char *buf, size_t cap, int status)
 static bool
 audit_examines_bodies(void)
 {
-	return app.security.phi_key.bytes != NULL && app.audit_enabled;
+	return app.security.phi_key.bytes != NULL && app.audit.enabled;
 }
 
 static char *
@@ -538,7 +538,7 @@ copy_body(const char *body, size_t len)
 {
 	char *c;
 
-	if (len > (size_t)app.audit_max_body)
+	if (len > (size_t)app.audit.max_body_bytes)
 		return NULL;
 	c = malloc(len + 1);
 	if (c) {
@@ -588,7 +588,7 @@ security_end(struct exchange *ex)
 	double duration = seconds_since(&ex->t0);
 	const char *route = ex->route ? ex->route : "unmatched";
 
-	if (app.audit_enabled) {
+	if (app.audit.enabled) {
 		struct audit_event ev = {
 			.method = ex->info->request_method,
 			.path = ex->path,

@@ -10,6 +10,7 @@
 
 #include <claims/claims.h>
 
+#include "audit.h"
 #include "security.h"
 
 struct jobs;
@@ -33,9 +34,7 @@ struct app {
 	struct server_config cfg;
 	struct security_settings security;
 	enum log_level log_level;
-	/* AUDIT_ENABLED and AUDIT_MAX_BODY_BYTES (security.md §4). */
-	bool audit_enabled;
-	long audit_max_body;
+	struct audit_settings audit;
 	claims_cache *cache;
 	claims_engine_config engine;
 	struct jobs *jobs;
@@ -159,6 +158,8 @@ int handle_patterns_payer(struct request *req);
 int handle_patterns_analyze(struct request *req);
 int handle_payers_list(struct request *req);
 int handle_parser_logs(struct request *req);
+int handle_audit_logs(struct request *req);
+int handle_audit_stats(struct request *req);
 /* handlers_upload.c */
 int handle_claims_upload(struct request *req);
 int handle_remits_upload(struct request *req);

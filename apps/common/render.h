@@ -33,6 +33,14 @@ char *render_episode_list(const claims_episode_list *l);   /* "episodes": [Episo
 char *render_payer_list(const claims_payer_list *l);       /* "payers": [Payer] */
 char *render_parser_log_list(const claims_parser_log_list *l); /* "logs": [ParserLog] */
 char *render_file_list(const claims_file_list *l);         /* "files": [...] */
+char *render_audit_log_list(const claims_audit_log_list *l); /* "logs": [AuditLog] */
+
+/* GET /api/v1/audit-logs/stats (spec/api.md §4.8): {"period_days",
+ * "start_date", "end_date", "total_requests", "requests_by_method",
+ * "requests_by_status" (keys sorted), "unique_users", "unique_ip_addresses",
+ * "average_duration_seconds" (4 decimals, null without requests),
+ * "requests_per_day" (2 decimals)}. */
+char *render_audit_stats(const claims_audit_stats *s);
 
 /* Errors (spec/README.md "Errors"). */
 /* 422 {"error": "VALIDATION_ERROR", "message": "Invalid parameters",

@@ -494,6 +494,73 @@ render_parser_log_list(const claims_parser_log_list *l)
 			l->limit);
 }
 
+/* ---- audit logs */
+
+static cJSON *
+audit_log(const void *item)
+{
+	const claims_audit_log *a = item;
+	struct obj b = obj_new();
+
+	add_int(&b, "id", a->id);
+	add_str(&b, "method", a->method);
+	add_str(&b, "path", a->path);
+	add_int(&b, "status_code", a->status_code);
+	add_number(&b, "duration", true, a->duration);
+	add_str(&b, "user_id", a->user_id);
+	add_str(&b, "client_ip", a->client_ip);
+	add_str(&b, "request_identifier", a->request_identifier);
+	add_str(&b, "response_identifier", a->response_identifier);
+	add_str(&b, "created_at", a->created_at);
+	return obj_take(&b);
+}
+
+char *
+render_audit_log_list(const claims_audit_log_list *l)
+{
+	return envelope("logs", ARRAY_OF(l->items, l->count, audit_log), l->total, l->skip,
+			l->limit);
+}
+
+/* {"<key>": count, ...} in the given (sorted) order. */
+static cJSON *
+count_map(const claims_audit_count *items, size_t n)
+{
+	struct obj b = obj_new();
+
+	for (size_t i = 0; i < n; i++)
+		add_int(&b, items[i].key, items[i].count);
+	return obj_take(&b);
+}
+
+static cJSON *
+fixed(double v, int places)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%.*f", places, v);
+	return cJSON_CreateRaw(buf);
+}
+
+char *
+render_audit_stats(const claims_audit_stats *s)
+{
+	struct obj b = obj_new();
+
+	add_int(&b, "period_days", s->period_days);
+	add_str(&b, "start_date", s->start_date);
+	add_str(&b, "end_date", s->end_date);
+	add_int(&b, "total_requests", s->total_requests);
+	add(&b, "requests_by_method", count_map(s->by_method, s->n_methods));
+	add(&b, "requests_by_status", count_map(s->by_status, s->n_statuses));
+	add_int(&b, "unique_users", s->unique_users);
+	add_int(&b, "unique_ip_addresses", s->unique_ip_addresses);
+	add(&b, "average_duration_seconds",
+	    s->has_average ? fixed(s->average_duration_seconds, 4) : cJSON_CreateNull());
+	add(&b, "requests_per_day", fixed(s->requests_per_day, 2));
+	return print(obj_take(&b));
+}
+
 static cJSON *
 file(const void *item)
 {

@@ -37,6 +37,7 @@
 #include "jobs.h"
 #include "export.h"
 #include "adapter.h"
+#include "audit.h"
 
 CLAIMS_BEGIN_DECLS
 
