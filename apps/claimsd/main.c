@@ -20,6 +20,7 @@
 
 #include "env.h"
 #include "jobs.h"
+#include "login_guard.h"
 #include "server.h"
 
 /* Exit codes (spec/cli.md). */
@@ -300,6 +301,25 @@ load_settings(void)
 		return fail_config("%s", err);
 	if (claims_engine_config_from_env(&app.engine, env_lookup, NULL, engine_log, NULL) < 0)
 		return fail_config("the RISK_WEIGHT_* values sum to 0");
+	/* Users and tokens (security.md §1, §2). */
+	app.token_minutes = 1440;
+	if (!env_int("JWT_ACCESS_TOKEN_EXPIRE_MINUTES", 5, 10080, &app.token_minutes, err,
+		     sizeof(err), "an integer 5..10080"))
+		return fail_config("%s", err);
+	app.password_min = CLAIMS_PASSWORD_MIN_LENGTH;
+	if (!env_int("PASSWORD_MIN_LENGTH", 8, CLAIMS_PASSWORD_MAX_LENGTH, &app.password_min, err,
+		     sizeof(err), "an integer 8..1024"))
+		return fail_config("%s", err);
+	app.login_max_failures = 5;
+	if (!env_int("LOGIN_MAX_FAILURES", 1, 1000, &app.login_max_failures, err, sizeof(err),
+		     "an integer 1..1000"))
+		return fail_config("%s", err);
+	if (secret_load(&app.jwt_key, "JWT_SECRET_KEY", CLAIMS_TOKEN_MIN_KEY_BYTES, 4096, err,
+			sizeof(err)) < 0)
+		return fail_config("%s", err);
+	if (login_guard_new(&app.login_guard, app.login_max_failures, LOGIN_WINDOW_SECONDS,
+			    LOGIN_GUARD_MAX_ENTRIES) < 0)
+		return fail_config("cannot create the failed-login table");
 	/* Bad CACHE_* values warn and fall back to their defaults. */
 	if (claims_cache_config_from_env(&cache_opts, env_lookup, NULL, env_warn, NULL) < 0 ||
 	    claims_cache_new(&app.cache, &cache_opts) < 0)
@@ -331,6 +351,13 @@ run(void)
 	};
 	sigset_t sigs;
 	int sig = 0, nports;
+
+	/* The dummy password hash now, so the first failed login costs what
+	 * the others do (security.md §1.1). */
+	if (claims_auth_init() < 0) {
+		fprintf(stderr, "claimsd: cannot prepare password hashing\n");
+		return EXIT_INTERNAL;
+	}
 
 	/* Open and migrate once before serving: schema problems stop startup. */
 	opts.errbuf = errbuf;
@@ -412,7 +439,11 @@ main(int argc, char **argv)
 {
 	int rc = parse_args(argc, argv);
 
-	if (rc != EXIT_OK)
-		return rc;
-	return run();
+	if (rc == EXIT_OK)
+		rc = run();
+	/* Secrets are wiped whatever the way out (security.md §2). */
+	secret_free(&app.jwt_key);
+	login_guard_free(app.login_guard);
+	app.login_guard = NULL;
+	return rc;
 }

@@ -52,6 +52,7 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/remits/upload", handle_remits_upload },
 	{ "GET", "/api/v1/jobs", handle_jobs_list },
 	{ "GET", "/api/v1/jobs/{job_id}", handle_job_get },
+	{ "POST", "/api/v1/auth/token", handle_auth_token },
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

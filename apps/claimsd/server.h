@@ -10,7 +10,10 @@
 
 #include <claims/claims.h>
 
+#include "secrets.h"
+
 struct jobs;
+struct login_guard;
 
 struct server_config {
 	char listen_host[256];
@@ -33,6 +36,16 @@ struct app {
 	/* Connections a request thread holds now (CivetWeb keeps a thread
 	 * for a keep-alive connection until it closes). */
 	atomic_int held_connections;
+	/* JWT_SECRET_KEY[_FILE] (>= 32 bytes; bytes NULL when not set: no
+	 * tokens are issued or accepted), wiped at exit. */
+	struct secret jwt_key;
+	/* JWT_ACCESS_TOKEN_EXPIRE_MINUTES (1440; 5..10080). */
+	long token_minutes;
+	/* PASSWORD_MIN_LENGTH (12; 8..1024). */
+	long password_min;
+	/* LOGIN_MAX_FAILURES (5; 1..1000) and the failed-login windows. */
+	long login_max_failures;
+	struct login_guard *login_guard;
 };
 
 /* When every request thread holds a connection, others wait in the
@@ -152,5 +165,7 @@ int handle_claims_upload(struct request *req);
 int handle_remits_upload(struct request *req);
 int handle_jobs_list(struct request *req);
 int handle_job_get(struct request *req);
+/* handlers_auth.c */
+int handle_auth_token(struct request *req);
 
 #endif
