@@ -315,10 +315,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		/* First: loading a key file must not need libsodium started by
+		 * anything else (sodium_malloc aborts before sodium_init). */
+		cmocka_unit_test_setup_teardown(test_file, setup, teardown),
 		cmocka_unit_test(test_hex_or_base64),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test_setup_teardown(test_variable, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_file, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
