@@ -55,6 +55,11 @@ int cmd_episodes(struct cli *cli, int argc, char **argv);
 int cmd_logs(struct cli *cli, int argc, char **argv);
 /* commands_export.c */
 int cmd_export_837(struct cli *cli, int argc, char **argv);
+/* commands_auth.c: user, token; keygen and cache-stats open no database */
+int cmd_user(struct cli *cli, int argc, char **argv);
+int cmd_token(struct cli *cli, int argc, char **argv);
+int cmd_keygen(struct cli *cli, int argc, char **argv);
+int cmd_cache_stats(struct cli *cli, int argc, char **argv);
 /* loadtest.c: opens no database */
 int cmd_loadtest(struct cli *cli, int argc, char **argv);
 

@@ -38,6 +38,7 @@
 #include "cli.h"
 #include "env.h"
 #include "loadtest.h"
+#include "net.h"
 #include "render_loadtest.h"
 
 #define MAX_CONCURRENT 1000
@@ -119,35 +120,15 @@ struct options {
 	size_t n_paths;
 };
 
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* ------------------------------------------------------------- sockets */
-
-/* 1 when fd is ready, 0 at the deadline, -1 with errno on failure. */
+/* Connect the worker to the first address that answers.  0 or an errno value. */
 static int
-wait_fd(int fd, short events, int64_t deadline)
+connect_any(struct worker *w, int64_t deadline)
 {
-	struct pollfd p = { .fd = fd, .events = events };
+	int err = net_connect(w->run->addrs, deadline, &w->fd);
 
-	for (;;) {
-		int64_t left = deadline - now_ns();
-		int r;
-
-		if (left <= 0)
-			return 0;
-		r = poll(&p, 1, (int)((left + 999999) / 1000000));
-		if (r > 0)
-			return 1;
-		if (r < 0 && errno != EINTR)
-			return -1;
-	}
+	if (err == 0)
+		w->reused = false;
+	return err;
 }
 
 static void
@@ -157,74 +138,6 @@ drop_connection(struct worker *w)
 		close(w->fd);
 	w->fd = -1;
 	w->reused = false;
-}
-
-/* Connect to the first address that answers.  0 or an errno value. */
-static int
-connect_any(struct worker *w, int64_t deadline)
-{
-	int err = ECONNREFUSED, one = 1;
-
-	for (const struct addrinfo *ai = w->run->addrs; ai; ai = ai->ai_next) {
-		int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-				ai->ai_protocol);
-		socklen_t len = sizeof(err);
-		int r;
-
-		if (fd < 0) {
-			err = errno;
-			continue;
-		}
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			goto connected;
-		if (errno != EINPROGRESS) {
-			err = errno;
-			close(fd);
-			continue;
-		}
-		r = wait_fd(fd, POLLOUT, deadline);
-		if (r <= 0) {
-			err = r == 0 ? ETIMEDOUT : errno;
-			close(fd);
-			if (r == 0)
-				return err;
-			continue;
-		}
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0)
-			goto connected;
-		if (err == 0)
-			err = errno;
-		close(fd);
-		continue;
-connected:
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		w->fd = fd;
-		w->reused = false;
-		return 0;
-	}
-	return err;
-}
-
-/* 0 or an errno value. */
-static int
-send_all(int fd, const char *p, size_t len, int64_t deadline)
-{
-	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-
-		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			int r = wait_fd(fd, POLLOUT, deadline);
-
-			if (r <= 0)
-				return r == 0 ? ETIMEDOUT : errno;
-		} else if (n < 0 && errno != EINTR) {
-			return errno;
-		}
-	}
-	return 0;
 }
 
 /* --------------------------------------------------------------- workers */
@@ -321,7 +234,7 @@ attempt(struct worker *w, const struct endpoint *e, int64_t t0, struct loadtest_
 			return err;
 	}
 	kept_alive = w->reused;
-	err = send_all(w->fd, e->request, e->request_len, deadline);
+	err = net_send_all(w->fd, e->request, e->request_len, deadline);
 	if (err) {
 		*stale = kept_alive && (err == EPIPE || err == ECONNRESET);
 		return err;
@@ -349,7 +262,7 @@ attempt(struct worker *w, const struct endpoint *e, int64_t t0, struct loadtest_
 			w->start = 0;
 		}
 		if (wait_first) {
-			int r = wait_fd(w->fd, POLLIN, deadline);
+			int r = net_wait_fd(w->fd, POLLIN, deadline);
 
 			if (r <= 0)
 				return r == 0 ? ETIMEDOUT : errno;
@@ -393,16 +306,16 @@ one_request(struct worker *w, uint32_t ep)
 	bool stale;
 	int err;
 
-	t0 = now_ns();
+	t0 = net_now_ns();
 	err = attempt(w, e, t0, &h, &stale);
 	if (err && stale) {
 		/* The server closed the idle connection before this request
 		 * reached it: once more on a new one, timed from its start. */
 		drop_connection(w);
-		t0 = now_ns();
+		t0 = net_now_ns();
 		err = attempt(w, e, t0, &h, &stale);
 	}
-	t1 = now_ns();
+	t1 = net_now_ns();
 	if (err) {
 		drop_connection(w);
 		record_error(w, ep, err, t1 - t0);
@@ -420,7 +333,7 @@ worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct run *run = w->run;
-	int64_t t = now_ns();
+	int64_t t = net_now_ns();
 
 	while (!atomic_load_explicit(&run->abort, memory_order_relaxed)) {
 		uint64_t k;
@@ -878,12 +791,9 @@ build_endpoints(struct cli *cli, const struct options *o, const struct loadtest_
 		struct endpoint *eps)
 {
 	char host[sizeof(url->host) + 16];
-	bool default_port = strcmp(url->port, "80") == 0;
 	const char *token = o->token && *o->token ? o->token : NULL;
 
-	(void)snprintf(host, sizeof(host), "%s%s%s%s%s", url->ipv6_literal ? "[" : "", url->host,
-		       url->ipv6_literal ? "]" : "", default_port ? "" : ":",
-		       default_port ? "" : url->port);
+	net_host_header(url, host, sizeof(host));
 	for (size_t i = 0; i < o->n_paths; i++) {
 		struct endpoint *e = &eps[i];
 		int n;
@@ -909,18 +819,10 @@ build_endpoints(struct cli *cli, const struct options *o, const struct loadtest_
 static int
 resolve(struct cli *cli, const struct loadtest_url *url, struct addrinfo **out)
 {
-	struct addrinfo hints = { 0 };
-	int rc;
+	char err[512];
 
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV | (url->ipv6_literal ? AI_NUMERICHOST : 0);
-	rc = getaddrinfo(url->host, url->port, &hints, out);
-	if (rc != 0) {
-		*out = NULL;
-		return cli_error(cli, CLI_UNREACHABLE, "cannot resolve '%s': %s", url->host,
-				 rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-	}
+	if (net_resolve(url, out, err, sizeof(err)) < 0)
+		return cli_error(cli, CLI_UNREACHABLE, "%s", err);
 	return CLI_OK;
 }
 
@@ -1017,7 +919,7 @@ cmd_loadtest(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	(void)pthread_attr_setstacksize(&attr, WORKER_STACK_SIZE);
-	t0 = now_ns();
+	t0 = net_now_ns();
 	run.deadline_ns = t0 + (int64_t)llround(o.duration * 1e9);
 	for (; started < (size_t)o.concurrent; started++) {
 		if (pthread_create(&workers[started].thread, &attr, worker_main,
@@ -1028,7 +930,7 @@ cmd_loadtest(struct cli *cli, int argc, char **argv)
 	}
 	for (size_t i = 0; i < started; i++)
 		(void)pthread_join(workers[i].thread, NULL);
-	wall = (double)(now_ns() - t0) / 1e9;
+	wall = (double)(net_now_ns() - t0) / 1e9;
 	(void)pthread_attr_destroy(&attr);
 	if (started < (size_t)o.concurrent) {
 		code = cli_error(cli, CLI_INTERNAL, "cannot start %ld worker threads (started %zu)",

@@ -64,8 +64,13 @@ struct loadtest_http {
 	int status;           /* the final status, once the head is parsed */
 	bool close;           /* the connection must be closed after this response */
 	uint64_t remaining;   /* body or chunk bytes still to skip */
+	/* Optional, set after loadtest_http_reset(): receives the body's bytes
+	 * (de-chunked) as they are parsed; the load test leaves it NULL. */
+	void (*on_body)(void *payload, const char *p, size_t n);
+	void *body_payload;
 };
 
+/* Start a new response; on_body and body_payload are cleared too. */
 void loadtest_http_reset(struct loadtest_http *h);
 /* Feed @p len bytes; *used says how many were consumed.  Bytes not consumed
  * (an incomplete head or chunk-size line) must be offered again, followed by

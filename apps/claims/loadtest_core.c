@@ -295,7 +295,14 @@ parse_head(struct loadtest_http *h, const char *p, size_t n)
 		 * other 1xx are interim: the real response follows. */
 		if (status == 101)
 			return LOADTEST_HTTP_BAD;
-		loadtest_http_reset(h);
+		{
+			void (*on_body)(void *, const char *, size_t) = h->on_body;
+			void *payload = h->body_payload;
+
+			loadtest_http_reset(h);
+			h->on_body = on_body;
+			h->body_payload = payload;
+		}
 		return LOADTEST_HTTP_MORE;
 	}
 	h->status = status;
@@ -389,6 +396,8 @@ loadtest_http_parse(struct loadtest_http *h, const char *buf, size_t len, size_t
 		case ST_BODY_LENGTH:
 		case ST_CHUNK_DATA:
 			take = avail < h->remaining ? avail : (size_t)h->remaining;
+			if (h->on_body && take)
+				h->on_body(h->body_payload, p, take);
 			pos += take;
 			h->remaining -= take;
 			if (h->remaining > 0)
@@ -419,6 +428,8 @@ loadtest_http_parse(struct loadtest_http *h, const char *buf, size_t len, size_t
 			}
 			break;
 		case ST_BODY_UNTIL_CLOSE:
+			if (h->on_body && avail)
+				h->on_body(h->body_payload, p, avail);
 			pos = len;
 			goto out;
 		case ST_DONE:

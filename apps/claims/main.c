@@ -36,6 +36,14 @@ static const struct command commands[] = {
 	{ "logs", cmd_logs, "parser logs, newest first: logs [--file ID] [--level L]" },
 	{ "export-837", cmd_export_837,
 	  "write a stored claim as an X12 837: export-837 CLAIM_ID [-o FILE]" },
+	{ "user", cmd_user,
+	  "users: user add NAME [--role admin|user] [--password-stdin] | passwd NAME | list | "
+	  "disable NAME | enable NAME" },
+	{ "token", cmd_token, "print an access token: token NAME [--password-stdin] [--minutes N]" },
+	{ "keygen", cmd_keygen, "print 32 random bytes for a secret: keygen [--hex]" },
+	{ "cache-stats", cmd_cache_stats,
+	  "a running server's cache statistics: cache-stats [--base-url URL] [--token T] "
+	  "[--key K] [--reset]" },
 	{ "loadtest", cmd_loadtest,
 	  "load-test a running server: loadtest [--base-url URL] [--concurrent N] [--requests N] "
 	  "[--duration S] ... (loadtest --help)" },
@@ -57,7 +65,7 @@ usage(FILE *out)
 		"\n"
 		"Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].summary);
 }
 
 int
@@ -91,7 +99,8 @@ cli_exit_for(int rc)
 	case CLAIMS_EINVAL:
 	case CLAIMS_EREFUSED:
 	case CLAIMS_ECONSTRAINT:
-	case CLAIMS_EEXISTS: return CLI_REFUSED;
+	case CLAIMS_EEXISTS:
+	case CLAIMS_EAUTH: return CLI_REFUSED;
 	case CLAIMS_ENOTFOUND: return CLI_NOTFOUND;
 	case CLAIMS_EBUSY:
 	case CLAIMS_ESCHEMA:

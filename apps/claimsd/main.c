@@ -24,6 +24,7 @@
 #include "jobs.h"
 #include "netaddr.h"
 #include "secrets.h"
+#include "login_guard.h"
 #include "server.h"
 
 /* Exit codes (spec/cli.md). */
@@ -315,6 +316,18 @@ load_settings(void)
 	 * loopback (the audit maps are then {}), required elsewhere. */
 	app.audit.phi_key = app.security.phi_key.bytes;
 	app.audit.phi_key_len = app.security.phi_key.len;
+	/* Users and tokens (security.md §1, §2). */
+	app.password_min = CLAIMS_PASSWORD_MIN_LENGTH;
+	if (!env_int("PASSWORD_MIN_LENGTH", 8, CLAIMS_PASSWORD_MAX_LENGTH, &app.password_min, err,
+		     sizeof(err), "an integer 8..1024"))
+		return fail_config("%s", err);
+	app.login_max_failures = 5;
+	if (!env_int("LOGIN_MAX_FAILURES", 1, 1000, &app.login_max_failures, err, sizeof(err),
+		     "an integer 1..1000"))
+		return fail_config("%s", err);
+	if (login_guard_new(&app.login_guard, app.login_max_failures, LOGIN_WINDOW_SECONDS,
+			    LOGIN_GUARD_MAX_ENTRIES) < 0)
+		return fail_config("cannot create the failed-login table");
 	/* Bad CACHE_* values warn and fall back to their defaults. */
 	if (claims_cache_config_from_env(&cache_opts, env_lookup, NULL, env_warn, NULL) < 0 ||
 	    claims_cache_new(&app.cache, &cache_opts) < 0)
@@ -352,6 +365,13 @@ run(void)
 	};
 	sigset_t sigs;
 	int sig = 0, nports;
+
+	/* The dummy password hash now, so the first failed login costs what
+	 * the others do (security.md §1.1). */
+	if (claims_auth_init() < 0) {
+		fprintf(stderr, "claimsd: cannot prepare password hashing\n");
+		return EXIT_INTERNAL;
+	}
 
 	/* Open and migrate once before serving: schema problems stop startup. */
 	opts.errbuf = errbuf;
@@ -452,5 +472,7 @@ main(int argc, char **argv)
 	if (rc == EXIT_OK)
 		rc = run();
 	security_settings_free(&app.security); /* wipes the keys */
+	login_guard_free(app.login_guard);
+	app.login_guard = NULL;
 	return rc;
 }

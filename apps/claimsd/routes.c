@@ -61,6 +61,7 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/integrations/ehr/fetch-claims", handle_ehr_fetch_claims },
 	{ "POST", "/api/v1/integrations/clearinghouse/submit/{claim_id}",
 	  handle_clearinghouse_submit },
+	{ "POST", "/api/v1/auth/token", handle_auth_token },
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

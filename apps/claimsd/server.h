@@ -12,8 +12,10 @@
 
 #include "audit.h"
 #include "security.h"
+#include "secrets.h"
 
 struct jobs;
+struct login_guard;
 
 /* LOG_LEVEL (spec/cli.md §3). */
 enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARNING, LOG_ERROR };
@@ -44,6 +46,11 @@ struct app {
 	/* Connections a request thread holds now (CivetWeb keeps a thread
 	 * for a keep-alive connection until it closes). */
 	atomic_int held_connections;
+	/* PASSWORD_MIN_LENGTH (12; 8..1024). */
+	long password_min;
+	/* LOGIN_MAX_FAILURES (5; 1..1000) and the failed-login windows. */
+	long login_max_failures;
+	struct login_guard *login_guard;
 };
 
 /* When every request thread holds a connection, others wait in the
@@ -174,5 +181,7 @@ int handle_integrations_connect(struct request *req);
 int handle_integrations_test(struct request *req);
 int handle_ehr_fetch_claims(struct request *req);
 int handle_clearinghouse_submit(struct request *req);
+/* handlers_auth.c */
+int handle_auth_token(struct request *req);
 
 #endif

@@ -158,6 +158,11 @@ secret_load(struct secret *s, const char *name, size_t min_len, size_t max_len, 
 
 	s->bytes = NULL;
 	s->len = 0;
+	/* sodium_malloc() below aborts before libsodium is initialised. */
+	if (sodium_init() < 0) {
+		snprintf(err, errlen, "%s: libsodium cannot start", name);
+		return -1;
+	}
 	snprintf(file_var, sizeof(file_var), "%s_FILE", name);
 	file = getenv(file_var);
 	if (value && !*value)

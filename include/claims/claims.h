@@ -38,6 +38,7 @@
 #include "export.h"
 #include "adapter.h"
 #include "audit.h"
+#include "auth.h"
 
 CLAIMS_BEGIN_DECLS
 

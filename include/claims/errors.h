@@ -26,6 +26,7 @@ typedef enum claims_error {
 	CLAIMS_EDB = -9,        /**< any other SQLite failure */
 	CLAIMS_EIO = -10,       /**< reading or writing a file failed */
 	CLAIMS_EREFUSED = -11,  /**< input refused as a whole (e.g. an X12 file that cannot be read) */
+	CLAIMS_EAUTH = -12,     /**< credentials or a token not accepted (claims/auth.h) */
 } claims_error;
 
 /**
