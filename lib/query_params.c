@@ -364,11 +364,12 @@ claims_parse_id(int64_t *out, const char *text, const char *where, const char *n
 	if (!out)
 		return CLAIMS_EINVAL;
 	*out = 0;
-	if (!parse_int(text, &id, &overflow)) {
+	/* An id beyond int64 is no integer a path can name (security.md §7). */
+	if (!parse_int(text, &id, &overflow) || overflow) {
 		add_error(v, where ? where : "path", name ? name : "id", "int_parsing", MSG_INT);
 		return CLAIMS_EINVAL;
 	}
-	if (overflow || id < 1) {
+	if (id < 1) {
 		add_error(v, where ? where : "path", name ? name : "id", "range", MSG_GE1);
 		return CLAIMS_EINVAL;
 	}

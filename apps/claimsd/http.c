@@ -67,7 +67,9 @@ http_send_body(struct mg_connection *conn, int status, const char *content_type,
 		  status, http_reason(status), content_type, len, common,
 		  end_keep_alive(conn) ? "Connection: close\r\n" : "",
 		  extra_headers ? extra_headers : "");
-	if (len && strcmp(mg_get_request_info(conn)->request_method, "HEAD") != 0)
+	const char *method = mg_get_request_info(conn)->request_method;
+
+	if (len && !(method && strcmp(method, "HEAD") == 0))
 		mg_write(conn, body, len);
 	return status;
 }

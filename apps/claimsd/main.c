@@ -353,9 +353,13 @@ run(void)
 		"num_threads", threads_opt,
 		"enable_keep_alive", "yes",
 		/* A request idle for 30 s is closed; request line plus
-		 * headers are at most 16 KiB (security.md §6). */
+		 * headers are at most 16 KiB (security.md §6), checked by
+		 * security_check() in a larger buffer. */
 		"request_timeout_ms", "30000",
-		"max_request_size", "16384",
+		"max_request_size", REQUEST_BUFFER_BYTES,
+		/* CORS is answered by claimsd (security.md §6), never by
+		 * CivetWeb's own preflight handling. */
+		"access_control_allow_origin", "",
 		"tcp_nodelay", "1",
 		/* Room for many waiting connections: a burst of clients is
 		 * queued, not dropped (SYN retries would cost seconds). */

@@ -164,6 +164,10 @@ request_read_body(struct request *req, char **out, size_t *len_out)
 		return send_body_invalid(req, len == 0 ? "an empty body is not JSON"
 						       : "the body is not UTF-8 text");
 	}
+	if (!json_depth_ok(buf, len, JSON_MAX_DEPTH)) {
+		free(buf);
+		return send_body_invalid(req, "the body nests deeper than 100 levels");
+	}
 	*out = buf;
 	*len_out = len;
 	return 0;

@@ -118,8 +118,8 @@ method_is(const struct mg_request_info *info, const char *method)
 
 /* Run the handler with a worker's database; the write epoch of other
  * processes is looked at first (at most once a second, cache.md §7).
- * @p req lives in the dispatcher's frame, so that the audit trail can read
- * its parameters after the answer; the dispatcher frees it. */
+ * @p req, with its query parsed, lives in the dispatcher's frame, so that
+ * the audit trail can read its parameters after the answer. */
 static int
 run(struct exchange *ex, struct request *req, const struct route *r,
     char args[ROUTE_MAX_ARGS][64], int nargs)
@@ -137,10 +137,6 @@ run(struct exchange *ex, struct request *req, const struct route *r,
 	req->db = req->worker->db;
 	if (claims_cache_sync_epoch(app.cache, req->db) < 0)
 		fprintf(stderr, "claimsd: reading the write epoch: %s\n", claims_db_errmsg(req->db));
-	if (request_parse_query(req) < 0)
-		return http_send_owned(ex->conn, 500, NULL);
-	ex->params = req->params;
-	ex->nparams = req->nparams;
 	return r->fn(req);
 }
 
@@ -190,9 +186,19 @@ routes_dispatch(struct mg_connection *conn, void *cbdata)
 
 	(void)cbdata;
 	security_begin(&ex, conn);
+	/* The query first: the audit trail examines it for every answer,
+	 * refusals before a handler included. */
+	req.info = ex.info;
+	if (request_parse_query(&req) < 0) {
+		status = http_send_owned(conn, 500, NULL);
+		goto done;
+	}
+	ex.params = req.params;
+	ex.nparams = req.nparams;
 	status = security_check(&ex, w ? w->db : NULL);
 	if (status == 0)
 		status = route(&ex, &req);
+done:
 	security_end(&ex);
 	request_free(&req);
 	return status;

@@ -162,7 +162,8 @@ security_settings_load(struct security_settings *s, bool loopback)
 		else
 			s->n_trusted = (size_t)n;
 	}
-	int_setting("JWT_ACCESS_TOKEN_EXPIRE_MINUTES", 5, 10080, &s->token_minutes, "5..10080");
+	int_setting("JWT_ACCESS_TOKEN_EXPIRE_MINUTES", 5, 10080, &s->token_minutes,
+		    "an integer 5..10080");
 	int_setting("HSTS_MAX_AGE", 0, 1000000000, &s->hsts_max_age, "0..1000000000");
 
 	if (secret_load(&s->jwt_key, "JWT_SECRET_KEY", 32, TOKEN_MAX, err, sizeof(err)) < 0)
@@ -224,6 +225,7 @@ security_begin(struct exchange *ex, struct mg_connection *conn)
 	clock_gettime(CLOCK_MONOTONIC, &ex->t0);
 	ex->conn = conn;
 	ex->info = mg_get_request_info(conn);
+	ex->method = ex->info->request_method ? ex->info->request_method : "-";
 	ex->path = ex->info->local_uri ? ex->info->local_uri : "/";
 	netaddr_client(ex->info->remote_addr, mg_get_header(conn, "X-Forwarded-For"), s->trusted,
 		       s->n_trusted, ex->client_ip, sizeof(ex->client_ip));
@@ -255,7 +257,7 @@ path_listed(const char *path, const char *const *list, size_t n)
 static bool
 method_is(const struct exchange *ex, const char *m)
 {
-	return strcmp(ex->info->request_method, m) == 0;
+	return strcmp(ex->method, m) == 0;
 }
 
 static bool
@@ -424,9 +426,26 @@ has_dot_segment(const char *raw)
 	return false;
 }
 
+/* The bytes of the request line and headers as received (give or take
+ * optional spaces). */
+static size_t
+head_size(const struct mg_request_info *info)
+{
+	size_t n = strlen(info->request_method ? info->request_method : "") +
+		   strlen(info->request_uri ? info->request_uri : "") +
+		   (info->query_string ? strlen(info->query_string) + 1 : 0) + 16;
+
+	for (int i = 0; i < info->num_headers; i++)
+		n += strlen(info->http_headers[i].name) + strlen(info->http_headers[i].value) + 4;
+	return n + 2;
+}
+
 int
 security_check(struct exchange *ex, claims_db *db)
 {
+	if (head_size(ex->info) > REQUEST_HEAD_MAX)
+		return http_send_error(ex->conn, 413, "PAYLOAD_TOO_LARGE",
+				       "The request line and headers exceed 16 KiB", NULL);
 	if (has_dot_segment(ex->info->local_uri_raw))
 		return http_send_error(ex->conn, 404, "NOT_FOUND", "No route for this path", NULL);
 	return check(ex, db, NULL);
@@ -594,7 +613,7 @@ security_end(struct exchange *ex)
 
 	if (app.audit.enabled) {
 		struct audit_event ev = {
-			.method = ex->info->request_method,
+			.method = ex->method,
 			.path = ex->path,
 			.status = ex->status,
 			.duration = duration,
@@ -611,11 +630,11 @@ security_end(struct exchange *ex)
 
 		audit_record(&ev);
 	}
-	/* METRICS-MERGE metrics_observe_request(ex->info->request_method, route, ex->status, duration); */ (void)route;
+	/* METRICS-MERGE metrics_observe_request(ex->method, route, ex->status, duration); */ (void)route;
 	/* The log names the route template, never the path, the query or
 	 * anything from a body (security.md §4). */
 	if (ex->status >= 500 || app.log_level <= LOG_DEBUG)
-		fprintf(stderr, "claimsd: %s %s %d %.3fms user=%s\n", ex->info->request_method,
+		fprintf(stderr, "claimsd: %s %s %d %.3fms user=%s\n", ex->method,
 			route, ex->status, duration * 1000.0, ex->has_user ? ex->user : "-");
 	free(ex->request_body);
 	free(ex->response_body);

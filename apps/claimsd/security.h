@@ -67,6 +67,7 @@ void security_stop(void);
 struct exchange {
 	struct mg_connection *conn;
 	const struct mg_request_info *info;
+	const char *method;         /* "-" when CivetWeb could not read one */
 	const char *path;
 	const char *route;          /* the matched template, NULL until known */
 	struct timespec t0;
@@ -125,6 +126,13 @@ void security_note_upload(const char *sha256_hex);
  * expiry in *expires_at (0 when none).
  */
 int security_ws_admit(struct mg_connection *conn, claims_db *db, int64_t *expires_at);
+
+/* The most a request line and its headers may take (security.md §6).
+ * CivetWeb is given more room (REQUEST_BUFFER_BYTES) so that a request
+ * beyond this is still read and answered 413 here: CivetWeb itself calls
+ * a request that fills its buffer "malformed" (400). */
+#define REQUEST_HEAD_MAX 16384
+#define REQUEST_BUFFER_BYTES "65536"
 
 /* CivetWeb's own errors (request too large, malformed) as JSON. */
 int security_http_error(struct mg_connection *conn, int status, const char *msg);

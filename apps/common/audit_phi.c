@@ -298,6 +298,10 @@ parse(const char *json, size_t len)
 	char *copy = malloc(len + 1);
 	cJSON *doc;
 
+	if (!json_depth_ok(json, len, JSON_MAX_DEPTH)) {
+		free(copy);
+		return NULL;
+	}
 	if (!copy)
 		return NULL;
 	memcpy(copy, json, len);

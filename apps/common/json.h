@@ -52,6 +52,15 @@ char *json_render_files(void **files, size_t n);
 /* Whether @p s is well-formed UTF-8 (no overlong forms or surrogates). */
 bool json_is_valid_utf8(const char *s, size_t len);
 
+/* The deepest nesting of arrays and objects any outside JSON may have.  The
+ * parser recurses once per level, and CivetWeb's request threads have small
+ * stacks: a body of 50,000 '[' overflowed one before this limit. */
+#define JSON_MAX_DEPTH 100
+
+/* Whether the arrays and objects of @p s (strings skipped) nest at most
+ * @p max_depth deep.  A cheap scan, run before any parse of outside JSON. */
+bool json_depth_ok(const char *s, size_t len, int max_depth);
+
 enum {
 	JSON_BODY_OK = 0,
 	JSON_BODY_INVALID = -1,    /* not JSON */

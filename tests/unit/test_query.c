@@ -254,7 +254,7 @@ test_parse_id(void **state)
 	static const struct {
 		const char *text, *type;
 	} bad[] = { { "abc", "int_parsing" }, { "1.5", "int_parsing" }, { "", "int_parsing" },
-		    { "0", "range" },          { "-4", "range" },           { "99999999999999999999", "range" } };
+		    { "0", "range" },          { "-4", "range" },           { "99999999999999999999", "int_parsing" } };
 	int64_t id = 9;
 
 	(void)state;
