@@ -163,7 +163,8 @@ class Api(TempDirTestCase):
                 self.assertEqual(doc['details'], {'resource': resource, 'id': 987654})
                 for bad in ('abc', '0', '1.5', '-3', '99999999999999999999'):
                     self.assert_validation(f'/api/v1/{prefix}/{bad}', ['path', name],
-                                           'int_parsing' if bad in ('abc', '1.5') else 'range')
+                                           'int_parsing' if bad in ('abc', '1.5', '99999999999999999999')
+                                           else 'range')
         # Patient names and member ids are never returned.
         raw = self.srv.request('GET', '/api/v1/claims/1')[2].decode()
         for secret in ('DOE', 'JANE', 'MEMBER1', '19800101'):
