@@ -261,10 +261,39 @@ claims_db_close(claims_db *db)
 	claims__inval_discard(db);
 	claims__stmt_cache_free(db->stmts);
 	claims__history_cache_free(db->history);
+	if (db->data_key)
+		sodium_free(db->data_key); /* wipes it */
 	if (db->sql)
 		sqlite3_close_v2(db->sql);
 	claims__free(db->path);
 	claims__free(db);
+}
+
+int
+claims_db_set_data_key(claims_db *db, const unsigned char *key, size_t len)
+{
+	unsigned char *copy = NULL;
+
+	if (!db || (key && len != CLAIMS_DATA_KEY_BYTES) || (!key && len != 0))
+		return CLAIMS_EINVAL;
+	if (key) {
+		copy = sodium_malloc(CLAIMS_DATA_KEY_BYTES);
+		if (!copy)
+			return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
+		memcpy(copy, key, CLAIMS_DATA_KEY_BYTES);
+		(void)sodium_mprotect_readonly(copy);
+	}
+	if (db->data_key)
+		sodium_free(db->data_key);
+	db->data_key = copy;
+	claims__clear_error(db);
+	return CLAIMS_OK;
+}
+
+bool
+claims_db_has_data_key(const claims_db *db)
+{
+	return db && db->data_key;
 }
 
 const char *

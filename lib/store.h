@@ -126,6 +126,21 @@ void claims__strv_free(char **a, size_t n);
 struct claims__jsonw;
 void claims__jsonw_location(struct claims__jsonw *w, int64_t interchange, int64_t transaction,
 			    int64_t segment_index, int64_t byte_offset);
+/* A raw_edi value as stored (security.md §5): the plaintext as given, or
+ * sealed with the handle's data key and additional data @p ad (crypt.h)
+ * into memory owned here.  claims__raw_bind() binds the bytes (NULL data:
+ * SQL NULL) and raw_encrypted; keep @p r until the statement is stepped,
+ * then claims__raw_clear(). */
+struct claims__raw {
+	const void *data;
+	size_t len;
+	unsigned char *owned;
+	bool sealed;
+};
+int claims__raw_prepare(claims_db *db, struct claims__raw *r, const char *ad, const void *data,
+			size_t len);
+void claims__raw_bind(sqlite3_stmt *s, int i_data, int i_flag, const struct claims__raw *r);
+void claims__raw_clear(struct claims__raw *r);
 /* A JSON array of strings (NULL entries as null); claims__free the result. */
 char *claims__codes_json(const char *const *codes, size_t n);
 /* Render a record's issues as the parsing_warnings JSON array. */

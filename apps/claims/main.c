@@ -94,7 +94,8 @@ cli_exit_for(int rc)
 	case CLAIMS_EBUSY:
 	case CLAIMS_ESCHEMA:
 	case CLAIMS_EDB:
-	case CLAIMS_EIO: return CLI_DB;
+	case CLAIMS_EIO:
+	case CLAIMS_EDECRYPT: return CLI_DB;
 	default: return CLI_INTERNAL;
 	}
 }

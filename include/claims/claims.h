@@ -35,6 +35,7 @@
 #include "engine.h"
 #include "query.h"
 #include "jobs.h"
+#include "raw.h"
 
 CLAIMS_BEGIN_DECLS
 
