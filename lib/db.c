@@ -131,12 +131,23 @@ is_memory_path(const char *path)
 
 /* Create the file with mode 0600 when it does not exist, so that a new
  * database (and its -wal and -shm files, which SQLite creates with the same
- * mode) is private to its owner from the first byte. */
+ * mode) is private to its owner from the first byte.
+ *
+ * Only a file this call creates (O_EXCL) is ever opened and closed here:
+ * closing any descriptor of a file drops every POSIX lock the process holds
+ * on it, so closing one of an existing database would silently release the
+ * locks of this process's other connections (sqlite.org/howtocorrupt.html
+ * §2.2), and another process could then checkpoint and delete the WAL under
+ * them.  A file created here has no connection yet, as long as the first
+ * open of a new database is not raced by another thread of the process
+ * (claimsd and the CLI open it once before anything else). */
 static int
 create_private_file(claims_db *db, const char *path)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
+	if (fd < 0 && errno == EEXIST)
+		return CLAIMS_OK;
 	if (fd < 0)
 		return claims__set_error(db, CLAIMS_EIO, "cannot create %s: %s", path,
 					 strerror(errno));

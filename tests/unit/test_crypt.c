@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <sodium.h>
 
@@ -991,6 +992,44 @@ test_file_mode(void **state)
 	free(path);
 }
 
+/* Opening another handle on an existing database must not release the
+ * locks this process's handles hold (closing any descriptor of the file
+ * would): another process closing its connection would then take the
+ * database for unused and delete the WAL under them. */
+static void
+test_open_keeps_other_handles_locks(void **state)
+{
+	struct fx *f = *state;
+	claims_db *db2 = NULL;
+	char *wal = malloc(strlen(f->path) + 8);
+	struct stat st;
+	pid_t pid;
+	int status = 0;
+
+	assert_non_null(wal);
+	sprintf(wal, "%s-wal", f->path);
+	ingest_text(f, f837); /* f->db has written and read: it holds its locks */
+	assert_int_equal(claims_db_open(&db2, f->path, NULL), CLAIMS_OK);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* A fresh process (exec: no SQLite state copied from this one). */
+		execlp("python3", "python3", "-c",
+		       "import sqlite3, sys\n"
+		       "c = sqlite3.connect(sys.argv[1])\n"
+		       "c.execute('SELECT count(*) FROM claims').fetchall()\n"
+		       "c.close()\n",
+		       f->path, (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(stat(wal, &st), 0);
+	claims_db_close(db2);
+	free(wal);
+}
+
 int
 main(void)
 {
@@ -1007,6 +1046,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_spool, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pipe_with_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_keeps_other_handles_locks, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
