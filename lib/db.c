@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -145,9 +146,14 @@ static int
 create_private_file(claims_db *db, const char *path)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	struct stat st;
 
-	if (fd < 0 && errno == EEXIST)
+	if (fd < 0 && errno == EEXIST) {
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			return claims__set_error(db, CLAIMS_EIO, "cannot open %s: %s", path,
+						 strerror(EISDIR));
 		return CLAIMS_OK;
+	}
 	if (fd < 0)
 		return claims__set_error(db, CLAIMS_EIO, "cannot create %s: %s", path,
 					 strerror(errno));
