@@ -53,6 +53,8 @@ int cmd_remits(struct cli *cli, int argc, char **argv);
 int cmd_payers(struct cli *cli, int argc, char **argv);
 int cmd_episodes(struct cli *cli, int argc, char **argv);
 int cmd_logs(struct cli *cli, int argc, char **argv);
+/* commands_raw.c */
+int cmd_export_raw(struct cli *cli, int argc, char **argv);
 /* loadtest.c: opens no database */
 int cmd_loadtest(struct cli *cli, int argc, char **argv);
 

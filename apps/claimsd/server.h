@@ -10,6 +10,8 @@
 
 #include <claims/claims.h>
 
+#include "secrets.h"
+
 struct jobs;
 
 struct server_config {
@@ -30,6 +32,9 @@ struct app {
 	claims_engine_config engine;
 	struct jobs *jobs;
 	struct mg_context *ctx;
+	/* DATA_KEY[_FILE] (security.md §2, §5): every database handle gets
+	 * it; bytes NULL when not configured. */
+	struct secret data_key;
 	/* Connections a request thread holds now (CivetWeb keeps a thread
 	 * for a keep-alive connection until it closes). */
 	atomic_int held_connections;
