@@ -25,8 +25,10 @@ int claims__store_file_find(claims_db *db, const char *sha256, bool *found,
 			    struct claims__file_row *row);
 
 /* Insert a new file row (@p status: processing, or received for a file
- * waiting for its job) with its bytes, read by @p read_cb into 1 MiB rows
- * of ingest_file_chunks. */
+ * waiting for its job) with its @p size bytes, read by @p read_cb (to its
+ * end, which must follow) into 1 MiB rows of ingest_file_chunks; sealed
+ * into one stream (crypt.h) with raw_encrypted = 1 when the handle has a
+ * data key.  A CLAIMS_EDECRYPT of @p read_cb keeps the message it set. */
 typedef int (*claims__blob_read_cb)(void *buf, size_t len, size_t *got, void *payload);
 int claims__store_file_insert(claims_db *db, int64_t *id_out, const char *sha256,
 			      const char *status, const char *filename, int64_t size,

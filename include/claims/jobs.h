@@ -5,8 +5,8 @@
  * A job is a row of ingest_jobs tied to a received file (ingest_files, its
  * bytes in ingest_file_chunks).  claims_job_create() records both; a worker
  * takes the oldest queued job with claims_job_next(), ingests the file
- * (claims_ingest_fd(), the bytes from claims_file_copy_to_fd() or its own
- * copy), reports its stage and progress with claims_job_progress() and ends
+ * (claims_ingest_fd(), the bytes from claims_file_copy_to_spool() or its
+ * own copy), reports its stage and progress with claims_job_progress() and ends
  * it with claims_job_finish().  Jobs left running by a process that stopped
  * are made queued again by claims_job_requeue(); ingest is idempotent, so
  * running one again is safe.

@@ -128,6 +128,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
+	check(sodium_init() >= 0); /* idempotent */
 	lengths_agree(size);
 	lengths_agree((uint64_t)size * 65553u);
 	if ((data[0] & 1) == 0) {
