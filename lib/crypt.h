@@ -112,8 +112,8 @@ struct claims__crypt_reader {
  * Always pair with claims__crypt_reader_clear(). */
 int claims__crypt_reader_init(struct claims__crypt_reader *r, const unsigned char *key,
 			      const char *ad, claims__crypt_source source, void *payload);
-/* Up to @p len authenticated plaintext bytes; *got 0 only at the verified
- * end.  CLAIMS_EDECRYPT: wrong key or altered data, a missing final chunk,
+/* Up to @p len (at least 1) authenticated plaintext bytes; *got 0 only at
+ * the verified end.  CLAIMS_EDECRYPT: wrong key or altered data, a missing final chunk,
  * bytes after it (r->why); failures are sticky. */
 int claims__crypt_reader_read(struct claims__crypt_reader *r, void *buf, size_t len, size_t *got);
 void claims__crypt_reader_clear(struct claims__crypt_reader *r);
