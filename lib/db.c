@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -131,12 +132,28 @@ is_memory_path(const char *path)
 
 /* Create the file with mode 0600 when it does not exist, so that a new
  * database (and its -wal and -shm files, which SQLite creates with the same
- * mode) is private to its owner from the first byte. */
+ * mode) is private to its owner from the first byte.
+ *
+ * Only a file this call creates (O_EXCL) is ever opened and closed here:
+ * closing any descriptor of a file drops every POSIX lock the process holds
+ * on it, so closing one of an existing database would silently release the
+ * locks of this process's other connections (sqlite.org/howtocorrupt.html
+ * §2.2), and another process could then checkpoint and delete the WAL under
+ * them.  A file created here has no connection yet, as long as the first
+ * open of a new database is not raced by another thread of the process
+ * (claimsd and the CLI open it once before anything else). */
 static int
 create_private_file(claims_db *db, const char *path)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	struct stat st;
 
+	if (fd < 0 && errno == EEXIST) {
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			return claims__set_error(db, CLAIMS_EIO, "cannot open %s: %s", path,
+						 strerror(EISDIR));
+		return CLAIMS_OK;
+	}
 	if (fd < 0)
 		return claims__set_error(db, CLAIMS_EIO, "cannot create %s: %s", path,
 					 strerror(errno));
@@ -261,10 +278,39 @@ claims_db_close(claims_db *db)
 	claims__inval_discard(db);
 	claims__stmt_cache_free(db->stmts);
 	claims__history_cache_free(db->history);
+	if (db->data_key)
+		sodium_free(db->data_key); /* wipes it */
 	if (db->sql)
 		sqlite3_close_v2(db->sql);
 	claims__free(db->path);
 	claims__free(db);
+}
+
+int
+claims_db_set_data_key(claims_db *db, const unsigned char *key, size_t len)
+{
+	unsigned char *copy = NULL;
+
+	if (!db || (key && len != CLAIMS_DATA_KEY_BYTES) || (!key && len != 0))
+		return CLAIMS_EINVAL;
+	if (key) {
+		copy = sodium_malloc(CLAIMS_DATA_KEY_BYTES);
+		if (!copy)
+			return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
+		memcpy(copy, key, CLAIMS_DATA_KEY_BYTES);
+		(void)sodium_mprotect_readonly(copy);
+	}
+	if (db->data_key)
+		sodium_free(db->data_key);
+	db->data_key = copy;
+	claims__clear_error(db);
+	return CLAIMS_OK;
+}
+
+bool
+claims_db_has_data_key(const claims_db *db)
+{
+	return db && db->data_key;
 }
 
 const char *

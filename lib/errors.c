@@ -20,6 +20,7 @@ claims_strerror(int code)
 	case CLAIMS_EIO: return "input/output error";
 	case CLAIMS_EREFUSED: return "input refused";
 	case CLAIMS_EAUTH: return "authentication failed";
+	case CLAIMS_EDECRYPT: return "cannot decrypt (missing or wrong data key, or altered data)";
 	}
 	return "unknown error";
 }
@@ -41,6 +42,7 @@ claims_error_to_str(int code)
 	case CLAIMS_EIO: return "CLAIMS_EIO";
 	case CLAIMS_EREFUSED: return "CLAIMS_EREFUSED";
 	case CLAIMS_EAUTH: return "CLAIMS_EAUTH";
+	case CLAIMS_EDECRYPT: return "CLAIMS_EDECRYPT";
 	}
 	return "CLAIMS_UNKNOWN";
 }

@@ -60,6 +60,9 @@ struct claims_db {
 	char errmsg[CLAIMS_ERRBUF_SIZE];
 	claims_cache *cache;        /* claims_db_set_cache(); NULL = none */
 	struct claims__inval inval;
+	/* claims_db_set_data_key(): 32 bytes in sodium_malloc memory (read-only
+	 * between changes, wiped by sodium_free), NULL = none (security.md §5). */
+	unsigned char *data_key;
 };
 
 /* Map a SQLite result code to a claims_error. */

@@ -2,7 +2,8 @@
  * libclaims: creating a background ingest job (claims/jobs.h).  The file
  * is read twice from its descriptor, once to hash it and once to store its
  * bytes, so memory stays bounded whatever its size; the file row and the
- * job are written in one transaction.
+ * job are written in one transaction.  A sealed spool (opts->sealed) is
+ * decrypted as it is read (crypt.h).
  */
 #include "config.h"
 
@@ -14,34 +15,9 @@
 #include <sodium.h>
 
 #include "claims/jobs.h"
+#include "crypt.h"
 #include "store.h"
 #include "store_jobs.h"
-
-struct fd_source {
-	int fd;
-	int64_t left; /* bytes still to read; the size fstat reported */
-};
-
-static int
-fd_read(void *buf, size_t len, size_t *got, void *payload)
-{
-	struct fd_source *src = payload;
-	ssize_t n;
-
-	*got = 0;
-	if (src->left <= 0)
-		return CLAIMS_OK;
-	if ((int64_t)len > src->left)
-		len = (size_t)src->left;
-	do {
-		n = read(src->fd, buf, len);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return CLAIMS_EIO;
-	src->left -= n;
-	*got = (size_t)n;
-	return CLAIMS_OK;
-}
 
 static bool
 is_sha256_hex(const char *s)
@@ -54,18 +30,32 @@ is_sha256_hex(const char *s)
 	return n == 64;
 }
 
-/* SHA-256 of the @p size bytes from @p start, as 64 hex digits. */
+/* A failure of @p src recorded on the handle. */
 static int
-hash_fd(claims_db *db, int fd, int64_t start, int64_t size, char sha[65])
+source_error(claims_db *db, const struct claims__fd_source *src, int rc)
+{
+	if (rc == CLAIMS_EDECRYPT)
+		return claims__set_error(db, rc, "cannot decrypt the spool file: %s",
+					 claims__fd_source_why(src));
+	if (rc == CLAIMS_ENOMEM)
+		return claims__set_error(db, rc, "out of memory");
+	return claims__set_error(db, rc, "cannot read the file: %s", strerror(errno));
+}
+
+/* SHA-256 of the source's plaintext, as 64 hex digits. */
+static int
+hash_source(claims_db *db, struct claims__fd_source *src, char sha[65])
 {
 	crypto_hash_sha256_state st;
 	unsigned char digest[crypto_hash_sha256_BYTES];
 	unsigned char *buf;
-	struct fd_source src = { fd, size };
+	int64_t total = 0;
+	int rc;
 	enum { BUF = 65536 }; /* on the heap: server threads have small stacks */
 
-	if (lseek(fd, start, SEEK_SET) < 0)
-		return claims__set_error(db, CLAIMS_EIO, "cannot read the file: %s", strerror(errno));
+	rc = claims__fd_source_rewind(src);
+	if (rc < 0)
+		return source_error(db, src, rc);
 	buf = claims__malloc(BUF);
 	if (!buf)
 		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
@@ -73,17 +63,20 @@ hash_fd(claims_db *db, int fd, int64_t start, int64_t size, char sha[65])
 	for (;;) {
 		size_t got = 0;
 
-		if (fd_read(buf, BUF, &got, &src) < 0) {
+		rc = claims__fd_source_read(buf, BUF, &got, src);
+		if (rc < 0) {
+			sodium_memzero(buf, BUF);
 			claims__free(buf);
-			return claims__set_error(db, CLAIMS_EIO, "cannot read the file: %s",
-						 strerror(errno));
+			return source_error(db, src, rc);
 		}
 		if (got == 0)
 			break;
 		crypto_hash_sha256_update(&st, buf, got);
+		total += (int64_t)got;
 	}
+	sodium_memzero(buf, BUF);
 	claims__free(buf);
-	if (src.left != 0)
+	if (total != src->size)
 		return claims__set_error(db, CLAIMS_EIO, "the file changed while it was read");
 	crypto_hash_sha256_final(&st, digest);
 	sodium_bin2hex(sha, 65, digest, sizeof(digest));
@@ -96,7 +89,8 @@ claims_job_create(int64_t *job_out, int64_t *file_out, claims_db *db, int fd,
 {
 	static const claims_ingest_options defaults = CLAIMS_INGEST_OPTIONS_INIT;
 	struct claims__file_row row;
-	struct fd_source src;
+	struct claims__fd_source src;
+	const char *why = NULL;
 	struct stat st;
 	const char *mode, *filename;
 	int64_t start, file_id = 0, active = 0;
@@ -121,24 +115,29 @@ claims_job_create(int64_t *job_out, int64_t *file_out, claims_db *db, int fd,
 	start = lseek(fd, 0, SEEK_CUR);
 	if (start < 0 || start > (int64_t)st.st_size)
 		return claims__set_error(db, CLAIMS_EIO, "cannot read the file");
-	src.fd = fd;
-	src.left = (int64_t)st.st_size - start;
+	if (opts->sealed && !db->data_key)
+		return claims__set_error(db, CLAIMS_EINVAL, "a sealed spool file needs the data key");
+	if (sha256 && !is_sha256_hex(sha256))
+		return claims__set_error(db, CLAIMS_EINVAL, "sha256 must be 64 lower-case hex digits");
+	/* A sealed spool is read decrypted (AD "spool"); the SHA-256 and the
+	 * stored bytes are the plaintext's. */
+	rc = claims__fd_source_open(&src, fd, start, (int64_t)st.st_size - start,
+				    opts->sealed ? db->data_key : NULL, &why);
+	if (rc < 0)
+		return claims__set_error(db, rc, "cannot decrypt the spool file: %s", why);
 	if (sha256) {
-		if (!is_sha256_hex(sha256))
-			return claims__set_error(db, CLAIMS_EINVAL,
-						 "sha256 must be 64 lower-case hex digits");
 		memcpy(sha, sha256, sizeof(sha));
 	} else {
-		rc = hash_fd(db, fd, start, src.left, sha);
+		rc = hash_source(db, &src, sha);
 		if (rc < 0)
-			return rc;
+			goto out;
 	}
 	mode = claims_x12_mode_to_str(opts->mode);
 	filename = opts->filename && *opts->filename ? opts->filename : "unknown";
 
 	rc = claims__exec(db, "BEGIN IMMEDIATE");
 	if (rc < 0)
-		return rc;
+		goto out;
 	rc = claims__store_file_find(db, sha, &found, &row);
 	if (rc < 0)
 		goto fail;
@@ -153,20 +152,24 @@ claims_job_create(int64_t *job_out, int64_t *file_out, claims_db *db, int fd,
 			*job_out = active;
 			if (file_out)
 				*file_out = file_id;
-			return claims__set_error(db, CLAIMS_EEXISTS,
-						 active ? "the file already has a job"
-							: "the file is already ingested");
+			rc = claims__set_error(db, CLAIMS_EEXISTS,
+					       active ? "the file already has a job"
+						      : "the file is already ingested");
+			goto out;
 		}
 		rc = claims__store_file_receive_again(db, file_id, filename, mode,
 						      opts->practice_id);
 	} else {
-		if (lseek(fd, start, SEEK_SET) < 0) {
-			rc = claims__set_error(db, CLAIMS_EIO, "cannot re-read the file");
+		rc = claims__fd_source_rewind(&src);
+		if (rc < 0) {
+			rc = source_error(db, &src, rc);
 			goto fail;
 		}
-		rc = claims__store_file_insert(db, &file_id, sha, "received", filename, src.left,
-					       mode, opts->practice_id, opts->uploaded_by, fd_read,
-					       &src);
+		rc = claims__store_file_insert(db, &file_id, sha, "received", filename, src.size,
+					       mode, opts->practice_id, opts->uploaded_by,
+					       claims__fd_source_read, &src);
+		if (rc == CLAIMS_EDECRYPT)
+			rc = source_error(db, &src, rc);
 	}
 	if (rc == CLAIMS_OK)
 		rc = claims__store_job_insert(db, job_out, file_id, claims_ingest_expect_to_str(expect));
@@ -175,13 +178,16 @@ claims_job_create(int64_t *job_out, int64_t *file_out, claims_db *db, int fd,
 	rc = claims__commit(db);
 	if (rc < 0) {
 		*job_out = 0;
-		return rc;
+		goto out;
 	}
 	if (file_out)
 		*file_out = file_id;
-	return CLAIMS_OK;
+	rc = CLAIMS_OK;
+	goto out;
 fail:
 	claims__rollback(db);
 	*job_out = 0;
+out:
+	claims__fd_source_close(&src);
 	return rc;
 }

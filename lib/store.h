@@ -26,8 +26,10 @@ int claims__store_file_find(claims_db *db, const char *sha256, bool *found,
 			    struct claims__file_row *row);
 
 /* Insert a new file row (@p status: processing, or received for a file
- * waiting for its job) with its bytes, read by @p read_cb into 1 MiB rows
- * of ingest_file_chunks. */
+ * waiting for its job) with its @p size bytes, read by @p read_cb (to its
+ * end, which must follow) into 1 MiB rows of ingest_file_chunks; sealed
+ * into one stream (crypt.h) with raw_encrypted = 1 when the handle has a
+ * data key.  A CLAIMS_EDECRYPT of @p read_cb keeps the message it set. */
 typedef int (*claims__blob_read_cb)(void *buf, size_t len, size_t *got, void *payload);
 int claims__store_file_insert(claims_db *db, int64_t *id_out, const char *sha256,
 			      const char *status, const char *filename, int64_t size,
@@ -134,6 +136,21 @@ void claims__strv_free(char **a, size_t n);
 struct claims__jsonw;
 void claims__jsonw_location(struct claims__jsonw *w, int64_t interchange, int64_t transaction,
 			    int64_t segment_index, int64_t byte_offset);
+/* A raw_edi value as stored (security.md §5): the plaintext as given, or
+ * sealed with the handle's data key and additional data @p ad (crypt.h)
+ * into memory owned here.  claims__raw_bind() binds the bytes (NULL data:
+ * SQL NULL) and raw_encrypted; keep @p r until the statement is stepped,
+ * then claims__raw_clear(). */
+struct claims__raw {
+	const void *data;
+	size_t len;
+	unsigned char *owned;
+	bool sealed;
+};
+int claims__raw_prepare(claims_db *db, struct claims__raw *r, const char *ad, const void *data,
+			size_t len);
+void claims__raw_bind(sqlite3_stmt *s, int i_data, int i_flag, const struct claims__raw *r);
+void claims__raw_clear(struct claims__raw *r);
 /* A JSON array of strings (NULL entries as null); claims__free the result. */
 char *claims__codes_json(const char *const *codes, size_t n);
 /* Render a record's issues as the parsing_warnings JSON array. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "crypt.h"
 #include "ingest/arena.h"
 #include "jsonw.h"
 #include "x12/codes.h"
@@ -139,12 +140,12 @@ claims__store_provider_ensure(claims_db *db, int64_t *id_out, const struct claim
 	"patient_last_name, patient_first_name, patient_dob, patient_gender, "                     \
 	"billing_provider_npi, billing_tax_id, rendering_provider_npi, attending_provider_npi, "   \
 	"operating_provider_npi, referring_provider_npi, service_facility_npi, is_incomplete, "    \
-	"parsing_warnings, content_sha256, raw_edi, ingest_file_id"
+	"parsing_warnings, content_sha256, raw_edi, ingest_file_id, raw_encrypted"
 #define CLAIM_CONTENT_PARAMS                                                                     \
 	"?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, " \
 	"?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45, " \
 	"?46, ?47, ?48, ?49, ?50, ?51, ?52, ?53, ?54, ?55, ?56, ?57, ?58, ?59, ?60, ?61, ?62, ?63, " \
-	"?64, ?65"
+	"?64, ?65, ?66"
 
 struct claim_ctx {
 	const struct claims__claim_rec *c;
@@ -152,6 +153,7 @@ struct claim_ctx {
 	const char *practice_id;
 	char *other_payers_json;
 	char *warnings_json;
+	struct claims__raw raw; /* claims.raw_edi as stored */
 };
 
 static void
@@ -193,10 +195,8 @@ bind_content(sqlite3_stmt *s, const struct claim_ctx *x)
 	sqlite3_bind_int(s, i++, c->is_incomplete ? 1 : 0);
 	claims__bind_text(s, i++, x->warnings_json ? x->warnings_json : "[]");
 	claims__bind_text(s, i++, c->content_sha256);
-	if (c->raw_edi)
-		sqlite3_bind_blob(s, i++, c->raw_edi, (int)c->raw_edi_len, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, i++);
+	claims__raw_bind(s, i, i + 2, &x->raw);
+	i++;
 	claims__bind_id(s, i++, x->ingest_file_id);
 }
 
@@ -369,15 +369,18 @@ insert_history(claims_db *db, int64_t claim_id, int64_t version, int64_t ingest_
 {
 	static const char sql[] =
 		"INSERT INTO claim_history (claim_id, version, ingest_file_id, action, "
-		"claim_frequency_type, total_charge_cents, content_sha256, snapshot, raw_edi) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+		"claim_frequency_type, total_charge_cents, content_sha256, snapshot, raw_edi, "
+		"raw_encrypted) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 	char *snap = snapshot_json(c, action);
+	struct claims__raw raw = { 0 };
 	sqlite3_stmt *s;
 	int rc;
 
 	if (!snap)
 		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
-	rc = claims__stmt(&s, db, sql);
+	rc = claims__raw_prepare(db, &raw, CLAIMS__AD_CLAIM_HISTORY, c->raw_edi, c->raw_edi_len);
+	if (rc == CLAIMS_OK)
+		rc = claims__stmt(&s, db, sql);
 	if (rc < 0)
 		goto out;
 	sqlite3_bind_int64(s, 1, claim_id);
@@ -388,12 +391,10 @@ insert_history(claims_db *db, int64_t claim_id, int64_t version, int64_t ingest_
 	claims__bind_money(s, 6, c->total_charge);
 	claims__bind_text(s, 7, c->content_sha256);
 	claims__bind_text(s, 8, snap);
-	if (c->raw_edi)
-		sqlite3_bind_blob(s, 9, c->raw_edi, (int)c->raw_edi_len, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, 9);
+	claims__raw_bind(s, 9, 10, &raw);
 	rc = claims__step_done(db, s, "storing claim history");
 out:
+	claims__raw_clear(&raw);
 	claims__free(snap);
 	return rc;
 }
@@ -558,6 +559,9 @@ claims__store_claim_put(claims_db *db, const struct claims__claim_rec *c, int64_
 		rc = claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
 		goto out;
 	}
+	rc = claims__raw_prepare(db, &x.raw, CLAIMS__AD_CLAIM, c->raw_edi, c->raw_edi_len);
+	if (rc < 0)
+		goto out;
 
 	if (e.found && is_void) {
 		rc = claims__stmt(&s, db, void_sql);
@@ -629,5 +633,6 @@ out:
 	existing_free(&e);
 	claims__free(x.other_payers_json);
 	claims__free(x.warnings_json);
+	claims__raw_clear(&x.raw);
 	return rc;
 }

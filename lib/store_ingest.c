@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "crypt.h"
 #include "jsonw.h"
 #include "store.h"
 
@@ -41,10 +42,98 @@ claims__store_file_find(claims_db *db, const char *sha256, bool *found, struct c
 
 /*
  * The file's bytes go to ingest_file_chunks, rows of at most 1 MiB written
- * once and never updated (sql/0008), so memory stays bounded by one chunk
- * whatever the file size.
+ * once and never updated (sql/0008), so memory stays bounded by one row
+ * whatever the file size.  With the handle's data key the rows hold one
+ * sealed stream of the whole file (crypt.h: AD "ingest_file_chunks.data"),
+ * cut into rows as the plaintext was, and the file row says
+ * raw_encrypted = 1.
  */
 enum { FILE_CHUNK_BYTES = 1 << 20 };
+
+struct rows {
+	claims_db *db;
+	sqlite3_stmt *s;
+	int64_t id, seq;
+	unsigned char *buf; /* FILE_CHUNK_BYTES */
+	size_t have;
+};
+
+static int
+rows_flush(struct rows *r)
+{
+	int rc;
+
+	if (r->have == 0)
+		return CLAIMS_OK;
+	sqlite3_bind_int64(r->s, 1, r->id);
+	sqlite3_bind_int64(r->s, 2, r->seq++);
+	sqlite3_bind_blob(r->s, 3, r->buf, (int)r->have, SQLITE_STATIC);
+	rc = claims__step_done(r->db, r->s, "storing the file's bytes");
+	sqlite3_clear_bindings(r->s);
+	r->have = 0;
+	return rc;
+}
+
+/* A claims__crypt_sink: sealed bytes into full rows. */
+static int
+rows_put(const void *data, size_t len, void *payload)
+{
+	struct rows *r = payload;
+	const unsigned char *p = data;
+
+	while (len > 0) {
+		size_t k = FILE_CHUNK_BYTES - r->have < len ? FILE_CHUNK_BYTES - r->have : len;
+		int rc;
+
+		memcpy(r->buf + r->have, p, k);
+		r->have += k;
+		p += k;
+		len -= k;
+		if (r->have == FILE_CHUNK_BYTES) {
+			rc = rows_flush(r);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return CLAIMS_OK;
+}
+
+/* The source is at its end (for a sealed one: its end verified). */
+static int
+read_end(claims_db *db, claims__blob_read_cb read_cb, void *payload)
+{
+	unsigned char extra;
+	size_t got = 0;
+	int rc = read_cb(&extra, 1, &got, payload);
+
+	if (rc == CLAIMS_EDECRYPT)
+		return rc;
+	if (rc < 0 || got != 0)
+		return claims__set_error(db, rc < 0 ? rc : CLAIMS_EIO,
+					 "the file changed or could not be read while storing it");
+	return CLAIMS_OK;
+}
+
+/* Exactly @p want bytes from @p read_cb into @p buf. */
+static int
+read_exactly(claims_db *db, claims__blob_read_cb read_cb, void *payload, void *buf, size_t want)
+{
+	size_t have = 0;
+
+	while (have < want) {
+		size_t got = 0;
+		int rc = read_cb((char *)buf + have, want - have, &got, payload);
+
+		if (rc == CLAIMS_EDECRYPT)
+			return rc; /* the source recorded why */
+		if (rc < 0 || got == 0)
+			return claims__set_error(db, rc < 0 ? rc : CLAIMS_EIO,
+						 "the file changed or could not be read "
+						 "while storing it");
+		have += got;
+	}
+	return CLAIMS_OK;
+}
 
 static int
 store_file_chunks(claims_db *db, int64_t id, int64_t size, claims__blob_read_cb read_cb,
@@ -52,45 +141,67 @@ store_file_chunks(claims_db *db, int64_t id, int64_t size, claims__blob_read_cb 
 {
 	static const char sql[] =
 		"INSERT INTO ingest_file_chunks (ingest_file_id, seq, data) VALUES (?1, ?2, ?3)";
-	sqlite3_stmt *s;
-	char *chunk;
-	int64_t off = 0, seq = 0;
-	int rc = CLAIMS_OK;
+	struct rows rows = { .db = db, .id = id };
+	struct claims__crypt_writer w;
+	unsigned char *plain = NULL;
+	int64_t off = 0;
+	int rc;
 
-	if (size == 0)
-		return CLAIMS_OK;
-	rc = claims__stmt(&s, db, sql);
+	if (size == 0 && !db->data_key)
+		return read_end(db, read_cb, payload);
+	rc = claims__stmt(&rows.s, db, sql);
 	if (rc < 0)
 		return rc;
-	chunk = claims__malloc(FILE_CHUNK_BYTES);
-	if (!chunk)
+	rows.buf = claims__malloc(FILE_CHUNK_BYTES);
+	if (!rows.buf)
 		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
-	while (off < size && rc == CLAIMS_OK) {
-		size_t want = (size - off) < FILE_CHUNK_BYTES ? (size_t)(size - off) : FILE_CHUNK_BYTES;
-		size_t have = 0;
+	if (!db->data_key) {
+		while (off < size && rc == CLAIMS_OK) {
+			size_t want = (size - off) < FILE_CHUNK_BYTES ? (size_t)(size - off)
+								      : FILE_CHUNK_BYTES;
 
-		while (have < want) {
-			size_t got = 0;
-
-			rc = read_cb(chunk + have, want - have, &got, payload);
-			if (rc < 0 || got == 0) {
-				rc = claims__set_error(db, rc < 0 ? rc : CLAIMS_EIO,
-						       "the file changed or could not be read "
-						       "while storing it");
-				break;
+			rc = read_exactly(db, read_cb, payload, rows.buf, want);
+			if (rc == CLAIMS_OK) {
+				rows.have = want;
+				rc = rows_flush(&rows);
 			}
-			have += got;
+			off += (int64_t)want;
 		}
-		if (rc < 0)
-			break;
-		sqlite3_bind_int64(s, 1, id);
-		sqlite3_bind_int64(s, 2, seq++);
-		sqlite3_bind_blob(s, 3, chunk, (int)have, SQLITE_STATIC);
-		rc = claims__step_done(db, s, "storing the file's bytes");
-		off += (int64_t)have;
+		if (rc == CLAIMS_OK)
+			rc = read_end(db, read_cb, payload);
+		goto out;
 	}
-	sqlite3_clear_bindings(s);
-	claims__free(chunk);
+
+	/* Sealed: plaintext in chunks of the stream, sealed bytes into rows. */
+	plain = claims__malloc(CLAIMS__CRYPT_CHUNK);
+	rc = plain ? claims__crypt_writer_init(&w, db->data_key, CLAIMS__AD_FILE, rows_put, &rows)
+		   : CLAIMS_ENOMEM;
+	while (rc == CLAIMS_OK && off < size) {
+		size_t want = (size - off) < CLAIMS__CRYPT_CHUNK ? (size_t)(size - off)
+								 : CLAIMS__CRYPT_CHUNK;
+
+		rc = read_exactly(db, read_cb, payload, plain, want);
+		if (rc == CLAIMS_OK)
+			rc = claims__crypt_writer_write(&w, plain, want);
+		off += (int64_t)want;
+	}
+	if (rc == CLAIMS_OK)
+		rc = read_end(db, read_cb, payload);
+	if (rc == CLAIMS_OK)
+		rc = claims__crypt_writer_finish(&w);
+	if (rc == CLAIMS_OK)
+		rc = rows_flush(&rows);
+	if (plain)
+		claims__crypt_writer_clear(&w);
+	if (rc == CLAIMS_ENOMEM)
+		rc = claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
+out:
+	if (plain) {
+		sodium_memzero(plain, CLAIMS__CRYPT_CHUNK);
+		claims__free(plain);
+	}
+	sodium_memzero(rows.buf, FILE_CHUNK_BYTES);
+	claims__free(rows.buf);
 	return rc;
 }
 
@@ -103,9 +214,9 @@ claims__store_file_insert(claims_db *db, int64_t *id_out, const char *sha256, co
 	/* A row only received (waiting for its job) has had no attempt yet. */
 	static const char sql[] =
 		"INSERT INTO ingest_files (sha256, filename, size_bytes, mode, status, "
-		"uploaded_by, practice_id, received_at, attempt_count) "
+		"uploaded_by, practice_id, received_at, attempt_count, raw_encrypted) "
 		"VALUES (?1, ?2, ?3, ?4, ?7, ?5, ?6, "
-		"strftime('%Y-%m-%dT%H:%M:%SZ','now'), CASE ?7 WHEN 'received' THEN 0 ELSE 1 END)";
+		"strftime('%Y-%m-%dT%H:%M:%SZ','now'), CASE ?7 WHEN 'received' THEN 0 ELSE 1 END, ?8)";
 	sqlite3_stmt *s;
 	int rc;
 
@@ -119,6 +230,7 @@ claims__store_file_insert(claims_db *db, int64_t *id_out, const char *sha256, co
 	claims__bind_text(s, 5, uploaded_by);
 	claims__bind_text(s, 6, practice_id);
 	claims__bind_text(s, 7, status);
+	sqlite3_bind_int(s, 8, db->data_key ? 1 : 0);
 	rc = claims__step_done(db, s, "recording the file");
 	if (rc < 0)
 		return rc;

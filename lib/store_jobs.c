@@ -1,16 +1,14 @@
 /*
  * libclaims store: ingest_jobs (spec/schema.md), read as the Job object of
- * spec/api.md §2, and the bytes of an ingest file read back.
+ * spec/api.md §2.  (An ingest file's bytes are read back in store_raw.c.)
  *
  * A job's filename, detected type, counts and issues are its file's: they
  * are read from ingest_files and parser_logs, never copied into the job.
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "claims/jobs.h"
 #include "store.h"
@@ -488,59 +486,6 @@ claims_job_finish(claims_db *db, int64_t id, bool succeeded, const char *error_j
 		return claims__set_error(db, CLAIMS_ENOTFOUND, "Job not found (id: %lld)",
 					 (long long)id);
 	return rc;
-}
-
-int
-claims_file_copy_to_fd(claims_db *db, int64_t file_id, int fd)
-{
-	static const char exists[] = "SELECT 1 FROM ingest_files WHERE id = ?1";
-	static const char sql[] =
-		"SELECT data FROM ingest_file_chunks WHERE ingest_file_id = ?1 ORDER BY seq";
-	sqlite3_stmt *s;
-	bool found;
-	int rc;
-
-	if (!db || fd < 0)
-		return CLAIMS_EINVAL;
-	rc = claims__stmt(&s, db, exists);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(s, 1, file_id);
-	rc = claims__step_one(db, s, "looking up the file", &found);
-	if (rc < 0)
-		return rc;
-	if (!found)
-		return claims__set_error(db, CLAIMS_ENOTFOUND, "File not found (id: %lld)",
-					 (long long)file_id);
-	sqlite3_reset(s);
-	rc = claims__stmt(&s, db, sql);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(s, 1, file_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const unsigned char *p = sqlite3_column_blob(s, 0);
-		size_t n = (size_t)sqlite3_column_bytes(s, 0);
-
-		while (n > 0) {
-			ssize_t w = write(fd, p, n);
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				int e = errno;
-
-				sqlite3_reset(s);
-				return claims__set_error(db, CLAIMS_EIO, "cannot write the file: %s",
-							 strerror(e));
-			}
-			p += w;
-			n -= (size_t)w;
-		}
-	}
-	if (rc != SQLITE_DONE)
-		return claims__step_error(db, s, rc, "reading the file's bytes");
-	sqlite3_reset(s);
-	return CLAIMS_OK;
 }
 
 void

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ingest/arena.h"
+#include "crypt.h"
 #include "jsonw.h"
 #include "store.h"
 
@@ -114,11 +115,12 @@ claims__store_remit_put(claims_db *db, const struct claims__remit_rec *r, int64_
 		"patient_first_name, patient_member_id, rendering_provider_npi, crossover_payer_name, "
 		"service_date_from, service_date_to, received_date, remark_codes, amounts, "
 		"interchange_control_number, transaction_control_number, is_incomplete, "
-		"parsing_warnings, raw_edi) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-		"?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, "
-		"?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41)";
+		"parsing_warnings, raw_edi, raw_encrypted) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+		"?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, "
+		"?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42)";
 	const struct claims__remit_header *h = r->header;
 	char *remarks = NULL, *warnings = NULL;
+	struct claims__raw raw = { 0 };
 	sqlite3_stmt *s;
 	int rc;
 
@@ -147,6 +149,9 @@ claims__store_remit_put(claims_db *db, const struct claims__remit_rec *r, int64_
 		rc = claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
 		goto out;
 	}
+	rc = claims__raw_prepare(db, &raw, CLAIMS__AD_REMITTANCE, r->raw_edi, r->raw_edi_len);
+	if (rc < 0)
+		goto out;
 	rc = claims__stmt(&s, db, ins);
 	if (rc < 0)
 		goto out;
@@ -190,10 +195,7 @@ claims__store_remit_put(claims_db *db, const struct claims__remit_rec *r, int64_
 	claims__bind_text(s, 38, h->transaction_control_number);
 	sqlite3_bind_int(s, 39, r->is_incomplete ? 1 : 0);
 	claims__bind_text(s, 40, warnings);
-	if (r->raw_edi)
-		sqlite3_bind_blob(s, 41, r->raw_edi, (int)r->raw_edi_len, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, 41);
+	claims__raw_bind(s, 41, 42, &raw);
 	rc = claims__step_done(db, s, "storing a remittance");
 	if (rc < 0)
 		goto out;
@@ -203,6 +205,7 @@ claims__store_remit_put(claims_db *db, const struct claims__remit_rec *r, int64_
 	for (size_t i = 0; rc == CLAIMS_OK && i < r->n_services; i++)
 		rc = insert_service(db, *id_out, &r->services[i]);
 out:
+	claims__raw_clear(&raw);
 	claims__free(remarks);
 	claims__free(warnings);
 	return rc;

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "crypt.h"
 #include "jsonw.h"
 #include "store.h"
 
@@ -147,4 +148,40 @@ claims__jsonw_location(struct claims__jsonw *w, int64_t interchange, int64_t tra
 	claims__jsonw_kv_int_or_null(w, "transaction", transaction > 0, transaction);
 	claims__jsonw_kv_int_or_null(w, "segment_index", segment_index > 0, segment_index);
 	claims__jsonw_kv_int_or_null(w, "byte_offset", byte_offset >= 0, byte_offset);
+}
+
+int
+claims__raw_prepare(claims_db *db, struct claims__raw *r, const char *ad, const void *data,
+		    size_t len)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->data = data;
+	r->len = len;
+	if (!data || !db->data_key)
+		return CLAIMS_OK;
+	rc = claims__crypt_seal(&r->owned, &r->len, db->data_key, ad, data, len);
+	if (rc < 0)
+		return claims__set_error(db, rc, "out of memory");
+	r->data = r->owned;
+	r->sealed = true;
+	return CLAIMS_OK;
+}
+
+void
+claims__raw_bind(sqlite3_stmt *s, int i_data, int i_flag, const struct claims__raw *r)
+{
+	if (r->data)
+		sqlite3_bind_blob(s, i_data, r->data, (int)r->len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i_data);
+	sqlite3_bind_int(s, i_flag, r->sealed ? 1 : 0);
+}
+
+void
+claims__raw_clear(struct claims__raw *r)
+{
+	claims__free(r->owned);
+	memset(r, 0, sizeof(*r));
 }

@@ -60,6 +60,8 @@ int cmd_user(struct cli *cli, int argc, char **argv);
 int cmd_token(struct cli *cli, int argc, char **argv);
 int cmd_keygen(struct cli *cli, int argc, char **argv);
 int cmd_cache_stats(struct cli *cli, int argc, char **argv);
+/* commands_raw.c */
+int cmd_export_raw(struct cli *cli, int argc, char **argv);
 /* loadtest.c: opens no database */
 int cmd_loadtest(struct cli *cli, int argc, char **argv);
 

@@ -152,6 +152,9 @@ cmd_import(struct cli *cli, int argc, char **argv)
 	rc = cli_open_db(cli, CLAIMS_MIGRATE_AUTO, &db);
 	if (rc != CLI_OK)
 		return rc;
+	if (!claims_db_has_data_key(db) && !cli->quiet && !cli->json)
+		fprintf(stderr, "claims: import: warning: DATA_KEY is not set: raw EDI is stored "
+				"unencrypted\n");
 	if (cli->json) {
 		docs = calloc((size_t)nfiles, sizeof(*docs));
 		if (!docs) {

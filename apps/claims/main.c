@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "env.h"
+#include "secrets.h"
 
 struct command {
 	const char *name;
@@ -44,6 +45,8 @@ static const struct command commands[] = {
 	{ "cache-stats", cmd_cache_stats,
 	  "a running server's cache statistics: cache-stats [--base-url URL] [--token T] "
 	  "[--key K] [--reset]" },
+	{ "export-raw", cmd_export_raw,
+	  "stored raw EDI, decrypted: export-raw file|claim|remit ID [-o FILE]" },
 	{ "loadtest", cmd_loadtest,
 	  "load-test a running server: loadtest [--base-url URL] [--concurrent N] [--requests N] "
 	  "[--duration S] ... (loadtest --help)" },
@@ -105,7 +108,8 @@ cli_exit_for(int rc)
 	case CLAIMS_EBUSY:
 	case CLAIMS_ESCHEMA:
 	case CLAIMS_EDB:
-	case CLAIMS_EIO: return CLI_DB;
+	case CLAIMS_EIO:
+	case CLAIMS_EDECRYPT: return CLI_DB;
 	default: return CLI_INTERNAL;
 	}
 }
@@ -117,14 +121,34 @@ cli_open_db(const struct cli *cli, claims_migrate_mode mode, claims_db **out)
 	char errbuf[CLAIMS_ERRBUF_SIZE] = "";
 	int rc;
 
+	struct secret key = { 0 };
+	char keyerr[160];
+
+	/* DATA_KEY (security.md §2, §5), checked before anything is opened or
+	 * created: a malformed key is a configuration error. */
+	if (secret_load(&key, "DATA_KEY", CLAIMS_DATA_KEY_BYTES, CLAIMS_DATA_KEY_BYTES, keyerr,
+			sizeof(keyerr)) < 0)
+		return cli_error(cli, CLI_USAGE, "%s", keyerr);
 	opts.migrate = mode;
 	opts.errbuf = errbuf;
 	/* A running claimsd drops its cached answers after our writes. */
 	opts.bump_write_epoch = true;
 	rc = claims_db_open(out, cli->db_path, &opts);
-	if (rc < 0)
+	if (rc < 0) {
+		secret_free(&key);
 		return cli_error(cli, rc == CLAIMS_ENOMEM ? CLI_INTERNAL : CLI_DB, "%s: %s",
 				 cli->db_path, errbuf[0] ? errbuf : claims_strerror(rc));
+	}
+	if (key.bytes) {
+		rc = claims_db_set_data_key(*out, key.bytes, key.len);
+		secret_free(&key); /* the handle keeps its own guarded copy */
+		if (rc < 0) {
+			cli_error(cli, CLI_INTERNAL, "%s", claims_db_errmsg(*out));
+			claims_db_close(*out);
+			*out = NULL;
+			return CLI_INTERNAL;
+		}
+	}
 	return CLI_OK;
 }
 

@@ -2,8 +2,10 @@
  * claimsd: uploads and jobs (spec/api.md §4.1, §4.2).
  *
  * An upload is streamed, never held: the raw body, or the one multipart
- * part named "file", goes piece by piece into an unlinked spool file while
- * its SHA-256 is computed and its first 64 KiB are kept for sniffing.
+ * part named "file", goes piece by piece into an unlinked spool file
+ * (sealed with DATA_KEY when set, security.md §5: claims_spool_writer)
+ * while its SHA-256 is computed over the plaintext and its first 64 KiB
+ * are kept for sniffing.
  * Then, in the spec's order: size (413, also while reading), the type of
  * the first transaction set (422 WRONG_FILE_TYPE, the file recorded
  * refused), duplicate (200 with the earlier file, or 202 with the job
@@ -46,6 +48,7 @@ enum {
 struct upload {
 	struct request *req;
 	int fd;
+	claims_spool_writer *spool; /* writes fd, sealed with the handle's key */
 	int64_t max_bytes;
 	int64_t size;
 	crypto_hash_sha256_state sha;
@@ -74,17 +77,7 @@ sink(struct upload *u, const char *data, size_t len)
 		memcpy(u->head + u->head_len, data, k);
 		u->head_len += k;
 	}
-	while (len > 0) {
-		ssize_t w = write(u->fd, data, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return UP_IO;
-		data += w;
-		len -= (size_t)w;
-	}
-	return 0;
+	return claims_spool_writer_write(u->spool, data, len) < 0 ? UP_IO : 0;
 }
 
 static int
@@ -325,7 +318,7 @@ receive(struct upload *u, enum body_kind kind, const char *boundary)
 	case UP_REPEATED:
 		return send_body_file_error(req, "repeated", "must be given at most once", true);
 	case UP_IO:
-		fprintf(stderr, "claimsd: writing a spool file: %s\n", strerror(errno));
+		fprintf(stderr, "claimsd: writing a spool file: %s\n", claims_db_errmsg(req->db));
 		return http_send_error(req->conn, 500, "INTERNAL_ERROR",
 				       "An unexpected error occurred", CLOSE);
 	case MULTIPART_ETRUNCATED:
@@ -341,6 +334,11 @@ receive(struct upload *u, enum body_kind kind, const char *boundary)
 		return send_body_file_error(req, "missing", "a part named file is required", false);
 	if (u->size == 0)
 		return send_body_file_error(req, "missing", "the file is empty", false);
+	if (claims_spool_writer_finish(u->spool) < 0) {
+		fprintf(stderr, "claimsd: writing a spool file: %s\n", claims_db_errmsg(req->db));
+		return http_send_error(req->conn, 500, "INTERNAL_ERROR",
+				       "An unexpected error occurred", CLOSE);
+	}
 	return 0;
 }
 
@@ -552,6 +550,12 @@ upload(struct request *req, claims_ingest_expect family)
 		return http_send_error(req->conn, 500, "INTERNAL_ERROR",
 				       "An unexpected error occurred", CLOSE);
 	}
+	if (claims_spool_writer_new(&u->spool, req->db, u->fd) < 0) {
+		fprintf(stderr, "claimsd: cannot start a spool file: %s\n", claims_db_errmsg(req->db));
+		status = http_send_error(req->conn, 500, "INTERNAL_ERROR",
+					 "An unexpected error occurred", CLOSE);
+		goto out;
+	}
 	status = receive(u, kind, boundary);
 	if (status != 0)
 		goto out;
@@ -561,6 +565,8 @@ upload(struct request *req, claims_ingest_expect family)
 	sodium_bin2hex(sha, sizeof(sha), digest, sizeof(digest));
 	opts.mode = mode;
 	opts.expect = family;
+	/* Every reader of the spool decrypts it when it was sealed. */
+	opts.sealed = claims_spool_writer_sealed(u->spool);
 	opts.filename = filename;
 	opts.practice_id = practice_id;
 	opts.engine = &app.engine;
@@ -570,7 +576,9 @@ upload(struct request *req, claims_ingest_expect family)
 	status = decide(req, u, &opts, family, sha);
 	jobs_sha_unlock(app.jobs, sha);
 out:
+	claims_spool_writer_free(u->spool); /* wipes the chunk in hand */
 	close(u->fd); /* the spool file is gone with its last descriptor */
+	sodium_memzero(u->head, sizeof(u->head));
 	free(u);
 	return status;
 }

@@ -48,6 +48,7 @@ struct jobs {
 	claims_cache *cache;
 	const claims_ingest_options *ingest;
 	const claims_engine_config *engine;
+	const unsigned char *data_key; /* DATA_KEY, or NULL */
 
 	pthread_mutex_t mu;
 	pthread_cond_t work;      /* a job was queued, or stopping */
@@ -96,9 +97,9 @@ jobs_spool_open(struct jobs *j)
 	fd = mkstemp(path); /* O_CREAT | O_EXCL, mode 0600 */
 	if (fd < 0)
 		return -1;
-	/* Unlinked at once: no path of the request or the job can leave it. */
+	/* Unlinked at once: no path of the request or the job can leave it.
+	 * Its bytes are sealed with DATA_KEY by the writer (claims_spool_writer). */
 	(void)unlink(path);
-	/* Encryption at rest (DATA_KEY, security.md) will wrap this descriptor. */
 	return fd;
 }
 
@@ -355,7 +356,7 @@ failure_json(const claims_job *job, const claims_ingest_result *res, int rc, cla
 }
 
 /* Open the bytes of the job: the upload's spool file, or a copy from the
- * database into a new one. */
+ * database into a new one (sealed like an upload's when there is a key). */
 static int
 job_source(struct jobs *j, claims_db *db, const claims_job *job)
 {
@@ -369,7 +370,8 @@ job_source(struct jobs *j, claims_db *db, const claims_job *job)
 			(long long)job->id, strerror(errno));
 		return -1;
 	}
-	if (claims_file_copy_to_fd(db, job->ingest_file_id, fd) < 0 || lseek(fd, 0, SEEK_SET) != 0) {
+	if (claims_file_copy_to_spool(db, job->ingest_file_id, fd) < 0 ||
+	    lseek(fd, 0, SEEK_SET) != 0) {
 		fprintf(stderr, "claimsd: job %lld: reading the file back: %s\n", (long long)job->id,
 			claims_db_errmsg(db));
 		close(fd);
@@ -408,6 +410,8 @@ run_job(struct jobs *j, claims_db *db, int64_t id)
 	opts.engine = j->engine;
 	opts.progress_cb = on_progress;
 	opts.progress_payload = &r;
+	/* Both sources of job_source() are sealed exactly when there is a key. */
+	opts.sealed = claims_db_has_data_key(db);
 	rc = claims_ingest_fd(&res, db, fd, &opts);
 	if (rc == CLAIMS_OK && res->status != CLAIMS_INGEST_REFUSED) {
 		persist(&r, "linking", 0.99, true);
@@ -439,8 +443,11 @@ worker_main(void *arg)
 
 	o.errbuf = errbuf;
 	o.migrate = CLAIMS_MIGRATE_NONE;
-	if (claims_db_open(&db, j->db_path, &o) < 0) {
-		fprintf(stderr, "claimsd: job worker cannot open %s: %s\n", j->db_path, errbuf);
+	if (claims_db_open(&db, j->db_path, &o) < 0 ||
+	    (j->data_key && claims_db_set_data_key(db, j->data_key, CLAIMS_DATA_KEY_BYTES) < 0)) {
+		fprintf(stderr, "claimsd: job worker cannot open %s: %s\n", j->db_path,
+			db ? claims_db_errmsg(db) : errbuf);
+		claims_db_close(db);
 		pthread_mutex_lock(&j->mu);
 		j->threads--;
 		pthread_mutex_unlock(&j->mu);
@@ -529,8 +536,8 @@ jobs_free(struct jobs *j)
 
 int
 jobs_start(struct jobs **out, const char *db_path, claims_cache *cache,
-	   const claims_ingest_options *ingest, const claims_engine_config *engine, char *err,
-	   size_t errlen)
+	   const claims_ingest_options *ingest, const claims_engine_config *engine,
+	   const unsigned char *data_key, char *err, size_t errlen)
 {
 	claims_db_options o = CLAIMS_DB_OPTIONS_INIT;
 	char errbuf[CLAIMS_ERRBUF_SIZE];
@@ -551,6 +558,7 @@ jobs_start(struct jobs **out, const char *db_path, claims_cache *cache,
 	j->cache = cache;
 	j->ingest = ingest;
 	j->engine = engine;
+	j->data_key = data_key;
 	if (read_settings(&j->cfg, err, errlen) < 0 || spool_prepare(&j->cfg, err, errlen) < 0)
 		goto fail;
 

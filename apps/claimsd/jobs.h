@@ -39,11 +39,12 @@ struct jobs_config {
 
 /* Read the settings, prepare the spool directory, requeue the jobs a
  * stopped server left running, and start the workers (each with its own
- * connection to @p db_path, @p cache attached).  @p ingest (limits, mode)
- * and @p engine must outlive the jobs.  0, or -1 with a message in @p err. */
+ * connection to @p db_path, @p cache attached, and @p data_key, 32 bytes
+ * or NULL, given to it).  @p ingest (limits, mode), @p engine and
+ * @p data_key must outlive the jobs.  0, or -1 with a message in @p err. */
 int jobs_start(struct jobs **out, const char *db_path, claims_cache *cache,
 	       const claims_ingest_options *ingest, const claims_engine_config *engine,
-	       char *err, size_t errlen);
+	       const unsigned char *data_key, char *err, size_t errlen);
 
 /* Let the workers finish the job in hand (queued ones stay queued for the
  * next start), join them and free everything.  NULL is accepted. */
@@ -53,6 +54,8 @@ const struct jobs_config *jobs_config(const struct jobs *j);
 
 /* A new spool file in the spool directory: created 0600 with O_EXCL
  * (mkstemp) and unlinked at once, so it never outlives its descriptor.
+ * Its bytes are written through claims_spool_writer (sealed with the data
+ * key when there is one) and read with claims_ingest_options.sealed.
  * Returns the descriptor, or -1 with errno set. */
 int jobs_spool_open(struct jobs *j);
 

@@ -136,6 +136,13 @@ init_thread(const struct mg_context *ctx, int thread_type)
 	if (claims_db_open(&w->db, config.db_path, &opts) < 0) {
 		fprintf(stderr, "claimsd: worker cannot open %s: %s\n", config.db_path, errbuf);
 		w->db = NULL;
+	} else if (app.data_key.bytes &&
+		   claims_db_set_data_key(w->db, app.data_key.bytes, app.data_key.len) < 0) {
+		/* Never serve a handle that would store raw EDI in the clear. */
+		fprintf(stderr, "claimsd: worker cannot take the data key: %s\n",
+			claims_db_errmsg(w->db));
+		claims_db_close(w->db);
+		w->db = NULL;
 	}
 	/* Writes through this handle invalidate the shared cache (cache.md §6). */
 	claims_db_set_cache(w->db, app.cache);
@@ -308,6 +315,12 @@ load_settings(void)
 	config.ingest = (claims_ingest_options)CLAIMS_INGEST_OPTIONS_INIT;
 	if (env_ingest_options(&config.ingest, err, sizeof(err)) < 0)
 		return fail_config("%s", err);
+	/* DATA_KEY (security.md §2, §5): optional, exactly 32 bytes. */
+	if (secret_load(&app.data_key, "DATA_KEY", CLAIMS_DATA_KEY_BYTES, CLAIMS_DATA_KEY_BYTES, err,
+			sizeof(err)) < 0)
+		return fail_config("%s", err);
+	if (!app.data_key.bytes)
+		fprintf(stderr, "claimsd: warning: DATA_KEY is not set: raw EDI is stored unencrypted\n");
 	if (claims_engine_config_from_env(&app.engine, env_lookup, NULL, engine_log, NULL) < 0)
 		return fail_config("the RISK_WEIGHT_* values sum to 0");
 	if (audit_settings_from_env(&app.audit, err, sizeof(err)) < 0)
@@ -412,8 +425,8 @@ run(void)
 	if (audit_start(config.db_path, &app.audit) < 0)
 		return EXIT_DB;
 	/* The job workers first: uploads may queue work from the first request. */
-	if (jobs_start(&app.jobs, config.db_path, app.cache, &config.ingest, &app.engine, errbuf,
-		       sizeof(errbuf)) < 0) {
+	if (jobs_start(&app.jobs, config.db_path, app.cache, &config.ingest, &app.engine,
+		       app.data_key.bytes, errbuf, sizeof(errbuf)) < 0) {
 		fprintf(stderr, "claimsd: %s\n", errbuf);
 		audit_stop();
 		return EXIT_CONFIG;
@@ -478,5 +491,6 @@ main(int argc, char **argv)
 	security_settings_free(&app.security); /* wipes the keys */
 	login_guard_free(app.login_guard);
 	app.login_guard = NULL;
+	secret_free(&app.data_key); /* wiped */
 	return rc;
 }

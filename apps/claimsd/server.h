@@ -43,6 +43,9 @@ struct app {
 	/* Integration adapters (handlers_integrations.c). */
 	claims_adapters *adapters;
 	struct mg_context *ctx;
+	/* DATA_KEY[_FILE] (security.md §2, §5): every database handle gets
+	 * it; bytes NULL when not configured. */
+	struct secret data_key;
 	/* Connections a request thread holds now (CivetWeb keeps a thread
 	 * for a keep-alive connection until it closes). */
 	atomic_int held_connections;

@@ -177,6 +177,11 @@ secret_load(struct secret *s, const char *name, size_t min_len, size_t max_len, 
 		return secret_decode(s, name, value, strlen(value), min_len, max_len, err, errlen);
 	if (!file)
 		return 0;
+	/* sodium_malloc needs the library started (its page size). */
+	if (sodium_init() < 0) {
+		snprintf(err, errlen, "%s: libsodium cannot start", file_var);
+		return -1;
+	}
 	{
 		char *text = sodium_malloc(SECRET_FILE_MAX);
 		size_t len = 0;

@@ -39,6 +39,7 @@
 #include "adapter.h"
 #include "audit.h"
 #include "auth.h"
+#include "raw.h"
 
 CLAIMS_BEGIN_DECLS
 

@@ -100,6 +100,39 @@ CLAIMS_API const char *claims_db_errmsg(const claims_db *db);
 /** The extended SQLite result code of the last failure, or 0. */
 CLAIMS_API int claims_db_sqlite_errcode(const claims_db *db);
 
+/** Length of a data key: claims_db_set_data_key(). */
+#define CLAIMS_DATA_KEY_BYTES 32
+
+/**
+ * Give the handle the key that encrypts raw EDI at rest (DATA_KEY,
+ * spec/security.md §5), or take it away.
+ *
+ * With a key, every write of raw bytes through this handle is encrypted and
+ * marked raw_encrypted = 1: a received file's bytes (ingest_file_chunks),
+ * claims.raw_edi, claim_history.raw_edi, remittances.raw_edi, and the
+ * spool files of claims_ingest_fd() and claims_spool_writer_new().  Each is
+ * one crypto_secretstream_xchacha20poly1305 stream ("CLE1", the 24-byte
+ * header, chunks of up to 65536 bytes with 17 bytes of overhead each, the
+ * last with TAG_FINAL), authenticated with the name of its place
+ * ("<table>.<column>", "spool") as additional data.  Reads decrypt; a row
+ * stored encrypted and read without the key, with another key, altered,
+ * cut short or lengthened fails with CLAIMS_EDECRYPT and returns nothing
+ * of it.  Rows stored without a key (raw_encrypted = 0) stay readable with
+ * or without one, so a database may hold both.
+ *
+ * @param key CLAIMS_DATA_KEY_BYTES bytes, copied into guarded memory
+ *        (libsodium's sodium_malloc) and wiped when replaced or when the
+ *        handle closes; NULL (with @p len 0) removes the key
+ * @return CLAIMS_OK; CLAIMS_EINVAL (no handle, or @p len is not 32 for a
+ *         key / not 0 for NULL); CLAIMS_ENOMEM.
+ * Thread-safety: as the handle.
+ */
+CLAIMS_API CLAIMS_WARN_UNUSED int claims_db_set_data_key(claims_db *db, const unsigned char *key,
+							 size_t len);
+
+/** Whether the handle has a data key (false for NULL). */
+CLAIMS_API bool claims_db_has_data_key(const claims_db *db);
+
 /** The path the handle was opened with.  Borrowed; never NULL for a valid handle. */
 CLAIMS_API const char *claims_db_path(const claims_db *db);
 

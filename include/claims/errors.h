@@ -26,7 +26,11 @@ typedef enum claims_error {
 	CLAIMS_EDB = -9,        /**< any other SQLite failure */
 	CLAIMS_EIO = -10,       /**< reading or writing a file failed */
 	CLAIMS_EREFUSED = -11,  /**< input refused as a whole (e.g. an X12 file that cannot be read) */
-	CLAIMS_EAUTH = -12,     /**< credentials or a token not accepted (claims/auth.h) */
+	/** encrypted raw EDI (spec/security.md §5) could not be read: no data
+	 *  key, the wrong key, altered or truncated data, or bytes after the
+	 *  end; nothing of it was returned */
+	CLAIMS_EDECRYPT = -12,
+	CLAIMS_EAUTH = -13,     /**< credentials or a token not accepted (claims/auth.h) */
 } claims_error;
 
 /**

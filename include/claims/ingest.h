@@ -90,10 +90,16 @@ typedef struct claims_ingest_options {
 	/** Engine settings for that linking (see claims/engine.h), or NULL
 	 *  (default) for the defaults.  Must outlive the call. */
 	const struct claims_engine_config *engine;
+	/** The descriptor given to claims_ingest_fd(), claims_ingest_refuse_fd()
+	 *  or claims_job_create() is a spool file sealed with this handle's data
+	 *  key (claims_spool_writer_sealed(), claims/raw.h): it is decrypted
+	 *  while read, and CLAIMS_EDECRYPT refuses it (nothing stored) when it
+	 *  does not verify.  Needs a data key on the handle.  Default false. */
+	bool sealed;
 } claims_ingest_options;
 
 #define CLAIMS_INGEST_OPTIONS_INIT \
-	{ CLAIMS_INGEST_OPTIONS_VERSION, CLAIMS_X12_TOLERANT, CLAIMS_INGEST_ANY, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL, false, NULL }
+	{ CLAIMS_INGEST_OPTIONS_VERSION, CLAIMS_X12_TOLERANT, CLAIMS_INGEST_ANY, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL, false, NULL, false }
 
 /** One stored issue (spec/x12.md §4), owned by its result. */
 typedef struct claims_ingest_issue {

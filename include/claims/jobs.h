@@ -5,8 +5,8 @@
  * A job is a row of ingest_jobs tied to a received file (ingest_files, its
  * bytes in ingest_file_chunks).  claims_job_create() records both; a worker
  * takes the oldest queued job with claims_job_next(), ingests the file
- * (claims_ingest_fd(), the bytes from claims_file_copy_to_fd() or its own
- * copy), reports its stage and progress with claims_job_progress() and ends
+ * (claims_ingest_fd(), the bytes from claims_file_copy_to_spool() or its
+ * own copy), reports its stage and progress with claims_job_progress() and ends
  * it with claims_job_finish().  Jobs left running by a process that stopped
  * are made queued again by claims_job_requeue(); ingest is idempotent, so
  * running one again is safe.
@@ -151,10 +151,25 @@ CLAIMS_API CLAIMS_WARN_UNUSED int claims_job_finish(claims_db *db, int64_t id, b
 
 /**
  * Write the stored bytes of ingest file @p file_id to @p fd (at its current
- * position), chunk by chunk: memory stays bounded whatever the size.
- * @return CLAIMS_OK; CLAIMS_ENOTFOUND; CLAIMS_EIO; CLAIMS_EBUSY; CLAIMS_EDB.
+ * position), chunk by chunk: memory stays bounded whatever the size.  Bytes
+ * stored encrypted (claims_db_set_data_key()) are decrypted; they are
+ * first authenticated whole (every chunk and the final tag, in the same
+ * read snapshot), so a wrong key or altered data writes nothing to @p fd.
+ * @return CLAIMS_OK; CLAIMS_ENOTFOUND; CLAIMS_EDECRYPT; CLAIMS_EIO;
+ *         CLAIMS_EBUSY; CLAIMS_EDB; CLAIMS_ENOMEM.
  */
 CLAIMS_API CLAIMS_WARN_UNUSED int claims_file_copy_to_fd(claims_db *db, int64_t file_id, int fd);
+
+/**
+ * Write the stored bytes of ingest file @p file_id to @p fd as a spool file
+ * (claims_spool_writer_new(): sealed when the handle has a data key), for
+ * claims_ingest_fd() with claims_ingest_options.sealed set accordingly.
+ * A failure part-way leaves a sealed spool without its final chunk, which
+ * never reads back.
+ * @return as claims_file_copy_to_fd().
+ */
+CLAIMS_API CLAIMS_WARN_UNUSED int claims_file_copy_to_spool(claims_db *db, int64_t file_id,
+							    int fd);
 
 /** Free a job / a list.  NULL is accepted. */
 CLAIMS_API void claims_job_free(claims_job *job);

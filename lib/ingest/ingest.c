@@ -35,6 +35,7 @@
 #include <sodium.h>
 
 #include "claims/ingest.h"
+#include "crypt.h"
 #include "internal.h"
 #include "jsonw.h"
 #include "store.h"
@@ -48,12 +49,13 @@
 
 #define RESULT_ISSUES_MAX 100
 
+/* Bytes in memory, or a regular file as it is or sealed (crypt.h). */
 struct source {
 	bool is_mem;
 	const unsigned char *mem;
 	size_t mem_len;
-	int fd;
-	int64_t start, size;
+	struct claims__fd_source file;
+	int64_t size; /* plaintext bytes */
 };
 
 /* A heap copy of an issue waiting to be written to parser_logs. */
@@ -596,28 +598,38 @@ dispatch(struct ingest *ing, const claims_x12_event *ev)
 /* ------------------------------------------------------------ reading */
 
 static int
+decrypt_error(struct ingest *ing)
+{
+	return claims__set_error(ing->db, CLAIMS_EDECRYPT, "cannot decrypt the spool file of %s: %s",
+				 ing->filename, claims__fd_source_why(&ing->src.file));
+}
+
+/* Plaintext of the source.  Errors: CLAIMS_EIO (the caller words it) and
+ * CLAIMS_EDECRYPT (recorded here). */
+static int
 read_source(size_t *out, void *buf, size_t len, void *payload)
 {
 	struct ingest *ing = payload;
-	ssize_t n;
+	size_t n = 0;
 
 	*out = 0;
 	if (ing->src.is_mem) {
 		size_t left = ing->src.mem_len - (size_t)ing->pos;
-		size_t k = left < len ? left : len;
-		memcpy(buf, ing->src.mem + ing->pos, k);
-		n = (ssize_t)k;
+
+		n = left < len ? left : len;
+		memcpy(buf, ing->src.mem + ing->pos, n);
 	} else {
-		do {
-			n = read(ing->src.fd, buf, len);
-		} while (n < 0 && errno == EINTR);
-		if (n < 0)
+		int rc = claims__fd_source_read(buf, len, &n, &ing->src.file);
+
+		if (rc == CLAIMS_EDECRYPT)
+			return decrypt_error(ing);
+		if (rc < 0)
 			return CLAIMS_EIO;
 	}
 	if (ing->hashing && n > 0)
 		crypto_hash_sha256_update(&ing->sha, buf, (unsigned long long)n);
-	ing->pos += n;
-	*out = (size_t)n;
+	ing->pos += (int64_t)n;
+	*out = n;
 	if (ing->opts->progress_cb) {
 		int64_t total = ing->src.size * 2;
 		int64_t done = (ing->pass == 1 ? 0 : ing->src.size) + ing->pos;
@@ -626,12 +638,22 @@ read_source(size_t *out, void *buf, size_t len, void *payload)
 	return CLAIMS_OK;
 }
 
+/* Back to the first byte; failures are recorded on the handle. */
 static int
 rewind_source(struct ingest *ing)
 {
+	int rc;
+
 	ing->pos = 0;
-	if (!ing->src.is_mem && lseek(ing->src.fd, ing->src.start, SEEK_SET) < 0)
-		return CLAIMS_EIO;
+	if (ing->src.is_mem)
+		return CLAIMS_OK;
+	rc = claims__fd_source_rewind(&ing->src.file);
+	if (rc == CLAIMS_EDECRYPT)
+		return decrypt_error(ing);
+	if (rc == CLAIMS_ENOMEM)
+		return claims__set_error(ing->db, rc, "out of memory");
+	if (rc < 0)
+		return claims__set_error(ing->db, rc, "cannot re-read %s", ing->filename);
 	return CLAIMS_OK;
 }
 
@@ -657,7 +679,7 @@ run_pass(struct ingest *ing, int pass, claims_x12_stats *stats)
 	ing->set_type = CLAIMS_X12_TYPE_NONE;
 	rc = rewind_source(ing);
 	if (rc < 0)
-		return claims__set_error(ing->db, rc, "cannot re-read %s", ing->filename);
+		return rc;
 
 	ro.mode = ing->opts->mode;
 	if (ing->opts->max_file_bytes > 0)
@@ -923,8 +945,6 @@ record_file(struct ingest *ing, const char *sha, bool wrong_type, bool *duplicat
 						       claims_x12_mode_to_str(ing->opts->mode),
 						       ing->opts->practice_id, ing->opts->uploaded_by,
 						       blob_read, ing);
-		} else {
-			rc = claims__set_error(ing->db, rc, "cannot re-read %s", ing->filename);
 		}
 	}
 	if (rc < 0)
@@ -1071,6 +1091,8 @@ ingest_source(claims_ingest_result **out, claims_db *db, struct source *src,
 	snprintf(r->detected_type, sizeof(r->detected_type), "unknown");
 
 	rc = why ? refuse_run(&ing, why) : ingest_run(&ing);
+	if (!ing.src.is_mem)
+		claims__fd_source_close(&ing.src.file);
 	clear_pending(&ing);
 	claims__free(ing.pending);
 	claims__ids_free(&ing.link_ids);
@@ -1099,53 +1121,95 @@ claims_ingest_mem(claims_ingest_result **out, claims_db *db, const void *data, s
 	return ingest_source(out, db, &src, NULL, opts, NULL);
 }
 
-/* Copy a pipe to an unlinked private temporary file so it can be read twice. */
+struct spool_out {
+	claims_db *db;
+	int fd;
+};
+
+/* Every byte to the spool file (a claims__crypt_sink). */
+static int
+spool_write(const void *data, size_t len, void *payload)
+{
+	struct spool_out *o = payload;
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t w = write(o->fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return claims__set_error(o->db, CLAIMS_EIO, "cannot spool the input: %s",
+						 strerror(errno));
+		p += w;
+		len -= (size_t)w;
+	}
+	return CLAIMS_OK;
+}
+
+/* Copy a pipe to an unlinked private temporary file so it can be read
+ * twice; sealed (crypt.h, AD "spool") when the handle has a data key, so
+ * plaintext never rests on disk. */
 static int
 spool(claims_db *db, int fd, int *tmp_out)
 {
 	char path[] = "/tmp/claims-ingest-XXXXXX";
 	const char *dir = getenv("CLAIMS_SPOOL_DIR");
 	char dpath[4096];
-	char buf[65536];
-	int tmp;
+	struct claims__crypt_writer w;
+	struct spool_out o = { db, -1 };
+	char *buf;
+	int rc = CLAIMS_OK;
+	enum { BUF = 65536 }; /* on the heap: server threads have small stacks */
 
 	if (dir && *dir) {
 		snprintf(dpath, sizeof(dpath), "%s/claims-ingest-XXXXXX", dir);
-		tmp = mkstemp(dpath);
-		if (tmp >= 0)
+		o.fd = mkstemp(dpath);
+		if (o.fd >= 0)
 			unlink(dpath);
 	} else {
-		tmp = mkstemp(path);
-		if (tmp >= 0)
+		o.fd = mkstemp(path);
+		if (o.fd >= 0)
 			unlink(path);
 	}
-	if (tmp < 0)
+	if (o.fd < 0)
 		return claims__set_error(db, CLAIMS_EIO, "cannot create a spool file: %s",
 					 strerror(errno));
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
+	buf = claims__malloc(BUF);
+	if (!buf) {
+		close(o.fd);
+		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
+	}
+	if (db->data_key)
+		rc = claims__crypt_writer_init(&w, db->data_key, CLAIMS__AD_SPOOL, spool_write, &o);
+	while (rc == CLAIMS_OK) {
+		ssize_t n = read(fd, buf, BUF);
+
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			close(tmp);
-			return claims__set_error(db, CLAIMS_EIO, "cannot read the input: %s",
-						 strerror(errno));
+			rc = claims__set_error(db, CLAIMS_EIO, "cannot read the input: %s",
+					       strerror(errno));
+			break;
 		}
 		if (n == 0)
 			break;
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(tmp, buf + off, (size_t)(n - off));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				close(tmp);
-				return claims__set_error(db, CLAIMS_EIO, "cannot spool the input: %s",
-							 strerror(errno));
-			}
-			off += w;
-		}
+		rc = db->data_key ? claims__crypt_writer_write(&w, buf, (size_t)n)
+				  : spool_write(buf, (size_t)n, &o);
 	}
-	*tmp_out = tmp;
+	if (rc == CLAIMS_OK && db->data_key)
+		rc = claims__crypt_writer_finish(&w);
+	if (db->data_key)
+		claims__crypt_writer_clear(&w);
+	sodium_memzero(buf, BUF);
+	claims__free(buf);
+	if (rc == CLAIMS_ENOMEM)
+		rc = claims__set_error(db, rc, "out of memory");
+	if (rc < 0) {
+		close(o.fd);
+		return rc;
+	}
+	*tmp_out = o.fd;
 	return CLAIMS_OK;
 }
 
@@ -1153,16 +1217,29 @@ static int
 ingest_fd_named(claims_ingest_result **out, claims_db *db, int fd, const char *name,
 		const claims_ingest_options *opts, const struct refusal *why)
 {
-	struct source src = { .fd = fd };
+	struct source src = { 0 };
+	const unsigned char *key = NULL;
+	const char *bad = NULL;
 	struct stat st;
+	int64_t start;
 	int tmp = -1, rc;
 
 	if (fstat(fd, &st) != 0)
 		return claims__set_error(db, CLAIMS_EIO, "cannot stat the input: %s", strerror(errno));
 	if (S_ISDIR(st.st_mode))
 		return claims__set_error(db, CLAIMS_EIO, "%s is a directory", name ? name : "input");
-	src.start = S_ISREG(st.st_mode) ? lseek(fd, 0, SEEK_CUR) : -1;
-	if (src.start < 0) {
+	start = S_ISREG(st.st_mode) ? lseek(fd, 0, SEEK_CUR) : -1;
+	if (opts && opts->sealed) {
+		/* A sealed spool is a regular file written for this handle. */
+		if (!db->data_key)
+			return claims__set_error(db, CLAIMS_EINVAL,
+						 "a sealed spool file needs the data key");
+		if (start < 0)
+			return claims__set_error(db, CLAIMS_EINVAL,
+						 "a sealed spool must be a regular file");
+		key = db->data_key;
+	}
+	if (start < 0) {
 		rc = spool(db, fd, &tmp);
 		if (rc < 0)
 			return rc;
@@ -1170,11 +1247,19 @@ ingest_fd_named(claims_ingest_result **out, claims_db *db, int fd, const char *n
 			close(tmp);
 			return claims__set_error(db, CLAIMS_EIO, "cannot stat the spool file");
 		}
-		src.fd = tmp;
-		src.start = 0;
+		fd = tmp;
+		start = 0;
+		key = db->data_key; /* spool() sealed it with this key */
 	}
-	src.size = (int64_t)st.st_size - src.start;
-	rc = ingest_source(out, db, &src, name, opts, why);
+	rc = claims__fd_source_open(&src.file, fd, start, (int64_t)st.st_size - start, key, &bad);
+	if (rc < 0) {
+		rc = claims__set_error(db, rc, "cannot decrypt the spool file of %s: %s",
+				       opts && opts->filename ? opts->filename : name ? name : "input",
+				       bad);
+	} else {
+		src.size = src.file.size;
+		rc = ingest_source(out, db, &src, name, opts, why);
+	}
 	if (tmp >= 0)
 		close(tmp);
 	return rc;
@@ -1244,11 +1329,14 @@ refuse_run(struct ingest *ing, const struct refusal *why)
 	for (;;) {
 		size_t got = 0;
 
-		if (rc == CLAIMS_OK)
+		if (rc == CLAIMS_OK) {
 			rc = read_source(&got, buf, BUF, ing);
+			if (rc == CLAIMS_EIO)
+				rc = claims__set_error(ing->db, rc, "cannot read %s", ing->filename);
+		}
 		if (rc < 0) {
 			claims__free(buf);
-			return claims__set_error(ing->db, rc, "cannot read %s", ing->filename);
+			return rc;
 		}
 		if (got == 0)
 			break;
@@ -1285,8 +1373,6 @@ refuse_run(struct ingest *ing, const struct refusal *why)
 						       claims_x12_mode_to_str(ing->opts->mode),
 						       ing->opts->practice_id, ing->opts->uploaded_by,
 						       blob_read, ing);
-		else
-			rc = claims__set_error(ing->db, rc, "cannot re-read %s", ing->filename);
 	}
 	if (rc == CLAIMS_OK)
 		rc = claims__store_file_finish(ing->db, ing->file_id, "refused", r->detected_type,
