@@ -304,9 +304,6 @@ load_settings(void)
 	/* Every problem of security.md §2 is printed before refusing. */
 	if (security_settings_load(&app.security, netaddr_is_loopback(config.listen_host)) > 0)
 		return EXIT_CONFIG;
-	if (!app.security.jwt_key.bytes)
-		fprintf(stderr, "claimsd: warning: JWT_SECRET_KEY is not set: tokens cannot be "
-				"issued or verified\n");
 
 	if (!env_int("MAX_JSON_BODY_BYTES", 1, 1L << 30, &max_json, err, sizeof(err),
 		     "1..1073741824"))
@@ -319,8 +316,6 @@ load_settings(void)
 	if (secret_load(&app.data_key, "DATA_KEY", CLAIMS_DATA_KEY_BYTES, CLAIMS_DATA_KEY_BYTES, err,
 			sizeof(err)) < 0)
 		return fail_config("%s", err);
-	if (!app.data_key.bytes)
-		fprintf(stderr, "claimsd: warning: DATA_KEY is not set: raw EDI is stored unencrypted\n");
 	if (claims_engine_config_from_env(&app.engine, env_lookup, NULL, engine_log, NULL) < 0)
 		return fail_config("the RISK_WEIGHT_* values sum to 0");
 	if (audit_settings_from_env(&app.audit, err, sizeof(err)) < 0)
@@ -348,6 +343,9 @@ load_settings(void)
 	/* Adapter implementations (CLAIMS_ADAPTER_MODULES). */
 	if (integrations_start(err, sizeof(err)) < 0)
 		return fail_config("%s", err);
+	/* Warnings only once every setting is known to be good. */
+	if (!app.data_key.bytes)
+		fprintf(stderr, "claimsd: warning: DATA_KEY is not set: raw EDI is stored unencrypted\n");
 	return EXIT_OK;
 }
 

@@ -129,7 +129,8 @@ security_settings_load(struct security_settings *s, bool loopback)
 
 	env_bool_setting("REQUIRE_AUTH", &s->require_auth);
 	if (!loopback && !s->require_auth)
-		problem("refusing to listen on a non-loopback address without REQUIRE_AUTH=true");
+		problem("refusing to listen on a non-loopback address without authentication "
+			"(REQUIRE_AUTH=true)");
 
 	v = getenv("AUTH_EXEMPT_PATHS");
 	s->exempt_buf = strdup(v ? v : DEFAULT_EXEMPT);
