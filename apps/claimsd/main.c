@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "env.h"
 #include "jobs.h"
@@ -52,6 +53,9 @@ usage(FILE *out)
 		"  --workers N         background ingest threads (CLAIMS_WORKERS; 1..16, default 1)\n"
 		"                      (CLAIMS_THREADS; 1..256, default 16)\n"
 		"  --env-file PATH     settings file (CLAIMS_ENV_FILE; default ./.env when present)\n"
+		"  --dashboard-dir DIR files replacing the embedded dashboard files of the same\n"
+		"                      names (DASHBOARD_DIR; default: embedded only)\n"
+		"  --list-routes       print every route (METHOD PATH) and exit\n"
 		"  --version           print the version and exit\n"
 		"  --help              print this help and exit\n");
 }
@@ -197,11 +201,13 @@ parse_args(int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "env-file", required_argument, NULL, 'e' },
+		{ "dashboard-dir", required_argument, NULL, 'D' },
+		{ "list-routes", no_argument, NULL, 'R' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *listen = NULL, *threads = NULL, *env_file = NULL;
+	const char *listen = NULL, *threads = NULL, *env_file = NULL, *dashboard_dir = NULL;
 	char errbuf[512];
 	long n;
 	int c;
@@ -216,6 +222,15 @@ parse_args(int argc, char **argv)
 			setenv("CLAIMS_WORKERS", optarg, 1);
 			break;
 		case 'e': env_file = optarg; break;
+		case 'D': dashboard_dir = optarg; break;
+		case 'R':
+			for (size_t i = 0; i < routes_count(); i++) {
+				const char *method, *path;
+
+				routes_get(i, &method, &path);
+				printf("%s %s\n", method, path);
+			}
+			exit(EXIT_OK);
 		case 'V':
 			printf("claimsd %s\n", claims_version());
 			exit(EXIT_OK);
@@ -250,6 +265,16 @@ parse_args(int argc, char **argv)
 		config.db_path = getenv("CLAIMS_DB");
 	if (!config.db_path || !*config.db_path)
 		config.db_path = "./claims.db";
+
+	if (!dashboard_dir)
+		dashboard_dir = getenv("DASHBOARD_DIR");
+	if (dashboard_dir && *dashboard_dir) {
+		struct stat st;
+
+		if (stat(dashboard_dir, &st) < 0 || !S_ISDIR(st.st_mode))
+			return fail_config("DASHBOARD_DIR '%s' is not a directory", dashboard_dir);
+		config.dashboard_dir = dashboard_dir;
+	}
 
 	if (!threads)
 		threads = getenv("CLAIMS_THREADS");

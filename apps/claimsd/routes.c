@@ -52,6 +52,14 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/remits/upload", handle_remits_upload },
 	{ "GET", "/api/v1/jobs", handle_jobs_list },
 	{ "GET", "/api/v1/jobs/{job_id}", handle_job_get },
+	{ "GET", "/api/v1/stats/summary", handle_stats_summary },
+	{ "GET", "/api/v1/openapi.json", handle_openapi },
+	{ "GET", "/openapi.json", handle_openapi },
+	{ "GET", "/docs", handle_docs },
+	{ "GET", "/redoc", handle_redoc },
+	{ "GET", "/dashboard", handle_dashboard },
+	{ "GET", "/dashboard/{asset}", handle_dashboard_asset },
+	{ "GET", "/monitoring", handle_monitoring },
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -21,6 +21,9 @@ struct server_config {
 	int64_t max_json_body;
 	/* INGEST_MODE and the MAX_* limits (env_ingest_options()). */
 	claims_ingest_options ingest;
+	/* DASHBOARD_DIR / --dashboard-dir: files replacing the embedded
+	 * dashboard assets of the same names; NULL = embedded only. */
+	const char *dashboard_dir;
 };
 
 /* What every request thread shares; set up by main() before serving. */
@@ -152,5 +155,13 @@ int handle_claims_upload(struct request *req);
 int handle_remits_upload(struct request *req);
 int handle_jobs_list(struct request *req);
 int handle_job_get(struct request *req);
+/* handlers_web.c: dashboard, docs, OpenAPI document, redirects, summary */
+int handle_dashboard(struct request *req);
+int handle_dashboard_asset(struct request *req);
+int handle_docs(struct request *req);
+int handle_openapi(struct request *req);
+int handle_redoc(struct request *req);
+int handle_monitoring(struct request *req);
+int handle_stats_summary(struct request *req);
 
 #endif

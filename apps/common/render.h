@@ -34,6 +34,12 @@ char *render_payer_list(const claims_payer_list *l);       /* "payers": [Payer] 
 char *render_parser_log_list(const claims_parser_log_list *l); /* "logs": [ParserLog] */
 char *render_file_list(const claims_file_list *l);         /* "files": [...] */
 
+/* GET /api/v1/stats/summary: {"claims", "remittances", "episodes",
+ * "paid_amount", "adjudicated_episodes", "denied_episodes", "denial_rate",
+ * "claims_by_status": {...}, "risk_levels": {...}, "denial_rate_by_payer":
+ * [...], "top_denial_codes": [...], "generated_at"}. */
+char *render_stats_summary(const claims_stats_summary *s, const char *generated_at);
+
 /* Errors (spec/README.md "Errors"). */
 /* 422 {"error": "VALIDATION_ERROR", "message": "Invalid parameters",
  *      "details": [{"loc": [where, name], "msg", "type"}]} */
