@@ -56,8 +56,9 @@ class Static(TempDirTestCase):
         self.srv = Server(self.path('static.db'))
 
     def tearDown(self):
-        self.srv.stop()
+        code, err = self.srv.stop()
         super().tearDown()
+        self.assertEqual(code, 0, err[-3000:])
 
     def test_dashboard_page(self):
         status, headers, body = raw_get(self.srv.port, '/dashboard')
@@ -174,13 +175,15 @@ class DashboardDir(TempDirTestCase):
             status, _, body = raw_get(srv.port, '/dashboard/app.css')
             self.assertEqual(status, 500)
             self.assertEqual(json.loads(body)['error'], 'INTERNAL_ERROR')
-            srv.stop()
+            code, err = srv.stop()
+            self.assertEqual(code, 0, err[-3000:])
         # --dashboard-dir wins over the variable.
         with Server(self.path('dir2.db'), extra_args=['--dashboard-dir', d],
                     env={'DASHBOARD_DIR': self.path('nowhere')}) as srv:
             status, _, body = raw_get(srv.port, '/dashboard/app.js')
             self.assertEqual((status, body), (200, b'/* replaced */\n'))
-            srv.stop()
+            code, err = srv.stop()
+            self.assertEqual(code, 0, err[-3000:])
 
     def test_not_a_directory_refuses_to_start(self):
         import subprocess
@@ -247,8 +250,9 @@ class Seeded(TempDirTestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.srv.stop()
+        code, err = cls.srv.stop()
         cls._ctmp.cleanup()
+        assert code == 0, err[-3000:]
 
     def api(self, path):
         status, _, body = self.srv.get_json(path)
@@ -455,6 +459,53 @@ class Browser(Seeded):
         options = dom.by_id('filter-payer').elements('option')
         self.assertEqual([(o.attrs['value'], o.text()) for o in options],
                          [('', 'any')] + [(str(k), v) for k, v in names.items()])
+
+    def claims_rows(self, dom):
+        rows = dom.by_id('claims-table').elements('tbody')[0].elements('tr')
+        return [int(r.attrs['data-id']) for r in rows if 'data-id' in r.attrs]
+
+    def test_claims_filters_and_page_from_the_address(self):
+        if not browser.chromium_executable():
+            self.fail('chromium is not installed (scripts/install-deps.sh installs it)')
+        first = self.api('/api/v1/claims?status=processed&limit=1')['claims'][0]
+        query = f'status=processed&payer_id={first["payer_id"]}&limit=10&skip=10'
+        page = self.api('/api/v1/claims?' + query)
+        self.assertEqual(len(page['claims']), 10)
+        dom_text, log = browser.run_chromium(f'{self.srv.base}/dashboard?{query}', self.dir,
+                                             dump_dom=True)
+        self.assertEqual(browser.csp_violations(log), [])
+        dom = browser.parse_dom(dom_text)
+        self.assertEqual(dom.elements('body')[0].attrs['data-state'], 'ready')
+        self.assertEqual(self.claims_rows(dom), [c['id'] for c in page['claims']])
+        rng = dom.by_id('claims-range')
+        self.assertEqual((int(rng.attrs['data-total']), int(rng.attrs['data-skip']),
+                          int(rng.attrs['data-limit'])), (page['total'], 10, 10))
+        self.assertEqual(rng.text(), f'11–20 of {page["total"]:,}')
+        self.assertTrue(dom.by_id('claims-error').hidden)
+        # Dates: inclusive bounds on the service date.
+        query = 'service_date_from=2025-01-01&service_date_to=2099-12-31&limit=100'
+        page = self.api('/api/v1/claims?' + query)
+        dom = browser.parse_dom(browser.run_chromium(f'{self.srv.base}/dashboard?{query}',
+                                                     self.dir, dump_dom=True)[0])
+        self.assertEqual(self.claims_rows(dom), [c['id'] for c in page['claims']])
+        self.assertEqual(int(dom.by_id('claims-range').attrs['data-total']), page['total'])
+
+    def test_claims_filter_refused_by_the_api_is_shown(self):
+        if not browser.chromium_executable():
+            self.fail('chromium is not installed (scripts/install-deps.sh installs it)')
+        query = 'service_date_from=2024-02-01&service_date_to=2024-01-01'
+        status, _, body = self.srv.request('GET', '/api/v1/claims?' + query)
+        self.assertEqual(status, 422)
+        err = json.loads(body)
+        dom = browser.parse_dom(browser.run_chromium(f'{self.srv.base}/dashboard?{query}',
+                                                     self.dir, dump_dom=True)[0])
+        # The rest of the page still loads; the table shows the API's refusal.
+        self.assertEqual(dom.elements('body')[0].attrs['data-state'], 'ready')
+        shown = dom.by_id('claims-error')
+        self.assertFalse(shown.hidden)
+        details = '; '.join(f'{d["loc"][-1]}: {d["msg"]}' for d in err['details'])
+        self.assertEqual(shown.text(), f'{err["message"]} — {details}')
+        self.assertEqual(self.claims_rows(dom), [])
 
     def test_docs_page_renders_every_operation(self):
         if not browser.chromium_executable():

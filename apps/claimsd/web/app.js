@@ -300,7 +300,7 @@
 		select.append(el('option', { value: '', text: 'any' }));
 		for (const p of list.payers)
 			select.append(el('option', { value: String(p.id), text: p.name }));
-		select.value = current;
+		select.value = current || state.filters.payer_id || '';
 	}
 
 	function showClaims(list) {
@@ -329,6 +329,8 @@
 		const first = list.claims.length ? list.skip + 1 : 0;
 		const last = list.skip + list.claims.length;
 		range.textContent = `${fmtInt(first)}–${fmtInt(last)} of ${fmtInt(list.total)}`;
+		state.skip = list.skip;
+		state.limit = list.limit;
 		$('page-prev').disabled = list.skip === 0;
 		$('page-next').disabled = last >= list.total;
 	}
@@ -354,6 +356,8 @@
 				e.body.details.map((d) => `${d.loc[d.loc.length - 1]}: ${d.msg}`).join('; ') : '';
 			err.textContent = e.message + (details ? ' — ' + details : '');
 			err.hidden = false;
+			$('claims-table').tBodies[0].textContent = '';
+			$('claims-range').textContent = '–';
 		}
 	}
 
@@ -564,15 +568,56 @@
 		state.refreshTimer = setInterval(refresh, REFRESH_MS);
 	}
 
+	/* The claims table's filters and page, as inputs of the form. */
+	const FILTER_INPUTS = {
+		status: 'filter-status',
+		payer_id: 'filter-payer',
+		service_date_from: 'filter-from',
+		service_date_to: 'filter-to',
+	};
+
 	function readFilters() {
-		state.filters = {
-			status: $('filter-status').value,
-			payer_id: $('filter-payer').value,
-			service_date_from: $('filter-from').value,
-			service_date_to: $('filter-to').value,
-		};
+		state.filters = {};
+		for (const [name, id] of Object.entries(FILTER_INPUTS)) {
+			if ($(id).value)
+				state.filters[name] = $(id).value;
+		}
 		state.limit = Number($('filter-limit').value) || 25;
 		state.skip = 0;
+		syncAddress();
+	}
+
+	/* The address shows the table's filters and page (a link reopens it);
+	 * the API validates them. */
+	function syncAddress() {
+		const q = new URLSearchParams(state.filters);
+		if (state.limit !== 25)
+			q.set('limit', String(state.limit));
+		if (state.skip)
+			q.set('skip', String(state.skip));
+		const qs = q.toString();
+		history.replaceState(null, '', location.pathname + (qs ? '?' + qs : ''));
+	}
+
+	function filtersFromAddress() {
+		const q = new URLSearchParams(location.search);
+		for (const [name, id] of Object.entries(FILTER_INPUTS)) {
+			const v = q.get(name);
+			if (v) {
+				state.filters[name] = v;
+				$(id).value = v;
+			}
+		}
+		const limit = q.get('limit');
+		if (limit) {
+			const select = $('filter-limit');
+			if (![...select.options].some((o) => o.value === limit))
+				select.append(el('option', { value: limit, text: limit }));
+			select.value = limit;
+			state.limit = limit;
+		}
+		if (q.get('skip'))
+			state.skip = q.get('skip');
 	}
 
 	function wire() {
@@ -590,17 +635,20 @@
 			}, 0);
 		});
 		$('page-prev').addEventListener('click', () => {
-			state.skip = Math.max(0, state.skip - state.limit);
+			state.skip = Math.max(0, Number(state.skip) - Number(state.limit));
+			syncAddress();
 			loadClaims().catch(() => needLogin(''));
 		});
 		$('page-next').addEventListener('click', () => {
-			state.skip += state.limit;
+			state.skip = Number(state.skip) + Number(state.limit);
+			syncAddress();
 			loadClaims().catch(() => needLogin(''));
 		});
 	}
 
 	async function init() {
 		wire();
+		filtersFromAddress();
 		state.token = sessionStorage.getItem(TOKEN_KEY);
 		try {
 			const root = await api('/');
