@@ -16,8 +16,12 @@
 
 (function () {
 	const TOKEN_KEY = 'claims_token';
-	const REFRESH_MS = 30000;      /* periodic refresh */
-	const EVENT_REFRESH_MS = 5000; /* at most one refresh per this, on events */
+	/* A refresh is 7 requests: every 30 s, or 15 s after the last one when
+	 * events said the data changed (at most 28 requests a minute, under the
+	 * default rate limit of 60). */
+	const REFRESH_MS = 30000;
+	const EVENT_REFRESH_MS = 15000;
+	const TICK_MS = 5000;
 	const FEED_MAX = 50;
 	const SVG_NS = 'http://www.w3.org/2000/svg';
 	/* Events after which the totals may have changed. */
@@ -35,7 +39,7 @@
 		wsDelay: 1000,
 		wsTimer: null,
 		refreshTimer: null,
-		eventTimer: null,
+		dirty: false,
 		lastRefresh: 0,
 		refreshing: null,
 		started: false,
@@ -404,15 +408,14 @@
 		return state.refreshing;
 	}
 
-	/* An event arrived: refresh soon, at most once per EVENT_REFRESH_MS. */
-	function refreshSoon() {
-		if (state.eventTimer)
-			return;
-		const wait = Math.max(0, state.lastRefresh + EVENT_REFRESH_MS - Date.now());
-		state.eventTimer = setTimeout(() => {
-			state.eventTimer = null;
+	/* Every TICK_MS: refresh when the data is older than REFRESH_MS, or than
+	 * EVENT_REFRESH_MS after an event said it changed. */
+	function tick() {
+		const age = Date.now() - state.lastRefresh;
+		if (age >= REFRESH_MS || (state.dirty && age >= EVENT_REFRESH_MS)) {
+			state.dirty = false;
 			refresh();
-		}, wait);
+		}
 	}
 
 	/* ------------------------------------------------------------ live feed */
@@ -471,7 +474,7 @@
 				return;
 			addEvent(msg);
 			if (REFRESHING_EVENTS.has(msg.type))
-				refreshSoon();
+				state.dirty = true;
 		});
 		ws.addEventListener('close', (ev) => {
 			state.ws = null;
@@ -550,9 +553,7 @@
 		if (state.refreshTimer)
 			clearInterval(state.refreshTimer);
 		state.refreshTimer = null;
-		if (state.eventTimer)
-			clearTimeout(state.eventTimer);
-		state.eventTimer = null;
+		state.dirty = false;
 		stopLive();
 	}
 
@@ -565,7 +566,7 @@
 		if (!state.started)
 			return; /* the first refresh asked for a token */
 		connectLive();
-		state.refreshTimer = setInterval(refresh, REFRESH_MS);
+		state.refreshTimer = setInterval(tick, TICK_MS);
 	}
 
 	/* The claims table's filters and page, as inputs of the form. */
