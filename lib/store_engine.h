@@ -12,6 +12,12 @@
 #include "claims/engine.h"
 #include "internal.h"
 
+/* SQL condition of an adjudicated episode (engine.md §1.6) over the
+ * aliases e (claim_episodes) and r (its remittance). */
+#define CLAIMS__SQL_ADJUDICATED                                                                   \
+	"e.status NOT IN ('pending', 'reversed') "                                                \
+	"AND coalesce(r.claim_status_code, '') NOT IN ('22', '25')"
+
 /* A growable list of ids. */
 struct claims__ids {
 	int64_t *v;

@@ -474,9 +474,6 @@ claims__store_episode_mark_reversed(claims_db *db, int64_t ep, int64_t by_ep)
 }
 
 /* Adjudicated episode (engine.md §1.6), e joined with its remittance r. */
-#define ADJUDICATED                                                                               \
-	"e.status NOT IN ('pending', 'reversed') "                                                \
-	"AND coalesce(r.claim_status_code, '') NOT IN ('22', '25')"
 
 int
 claims__store_claim_recompute_status(claims_db *db, int64_t claim_id)
@@ -487,11 +484,11 @@ claims__store_claim_recompute_status(claims_db *db, int64_t claim_id)
 		"SELECT CASE "
 		"WHEN c.status = 'void' OR c.voided_at IS NOT NULL THEN 'void' "
 		"WHEN NOT EXISTS (SELECT 1 FROM claim_episodes e JOIN remittances r "
-		"  ON r.id = e.remittance_id WHERE e.claim_id = c.id AND " ADJUDICATED ") THEN "
+		"  ON r.id = e.remittance_id WHERE e.claim_id = c.id AND " CLAIMS__SQL_ADJUDICATED ") THEN "
 		"  CASE WHEN EXISTS (SELECT 1 FROM claim_episodes e WHERE e.claim_id = c.id "
 		"    AND e.status = 'reversed') THEN 'reversed' ELSE 'pending' END "
 		"WHEN NOT EXISTS (SELECT 1 FROM claim_episodes e JOIN remittances r "
-		"  ON r.id = e.remittance_id WHERE e.claim_id = c.id AND " ADJUDICATED
+		"  ON r.id = e.remittance_id WHERE e.claim_id = c.id AND " CLAIMS__SQL_ADJUDICATED
 		"  AND NOT (coalesce(r.claim_status_code, '') = '4' "
 		"    OR (r.payment_amount_cents = 0 AND e.denial_count > 0))) THEN 'denied' "
 		"ELSE 'processed' END FROM claims c WHERE c.id = ?1";
@@ -527,7 +524,7 @@ claims__store_claim_current_episode(claims_db *db, int64_t claim_id, int64_t *ep
 {
 	static const char sql[] =
 		"SELECT e.id FROM claim_episodes e JOIN remittances r ON r.id = e.remittance_id "
-		"WHERE e.claim_id = ?1 AND " ADJUDICATED " "
+		"WHERE e.claim_id = ?1 AND " CLAIMS__SQL_ADJUDICATED " "
 		"ORDER BY r.payment_date IS NOT NULL DESC, r.payment_date DESC, r.id DESC LIMIT 1";
 	sqlite3_stmt *s;
 	int rc = claims__stmt(&s, db, sql);

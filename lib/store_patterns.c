@@ -9,9 +9,6 @@
 #include "store.h"
 #include "store_engine.h"
 
-#define ADJUDICATED                                                                               \
-	"e.status NOT IN ('pending', 'reversed') "                                                \
-	"AND coalesce(r.claim_status_code, '') NOT IN ('22', '25')"
 
 /* ---------------------------------------------------------------- episodes */
 
@@ -73,7 +70,7 @@ claims__store_pattern_episodes(claims_db *db, int64_t payer_id, const char *from
 		"SELECT e.id, c.principal_diagnosis, c.facility_type_code, c.total_charge_cents "
 		"FROM remittances r JOIN claim_episodes e ON e.remittance_id = r.id "
 		"JOIN claims c ON c.id = e.claim_id "
-		"WHERE r.payer_id = ?1 AND " ADJUDICATED " AND "
+		"WHERE r.payer_id = ?1 AND " CLAIMS__SQL_ADJUDICATED " AND "
 		"coalesce(r.payment_date, substr(r.created_at, 1, 10)) BETWEEN ?2 AND ?3 "
 		"ORDER BY e.id";
 	static const char denial_codes[] =
@@ -81,7 +78,7 @@ claims__store_pattern_episodes(claims_db *db, int64_t payer_id, const char *from
 		"FROM remittances r JOIN claim_episodes e ON e.remittance_id = r.id "
 		"JOIN adjustments a ON a.remittance_id = r.id "
 		"JOIN carc_codes k ON k.code = a.reason_code "
-		"WHERE r.payer_id = ?1 AND " ADJUDICATED " AND "
+		"WHERE r.payer_id = ?1 AND " CLAIMS__SQL_ADJUDICATED " AND "
 		"coalesce(r.payment_date, substr(r.created_at, 1, 10)) BETWEEN ?2 AND ?3 "
 		"AND a.group_code IN ('CO', 'OA', 'PI') AND k.is_denial = 1 "
 		"GROUP BY e.id, c ORDER BY e.id, c";
@@ -89,7 +86,7 @@ claims__store_pattern_episodes(claims_db *db, int64_t payer_id, const char *from
 		"SELECT e.id, l.procedure_code AS p "
 		"FROM remittances r JOIN claim_episodes e ON e.remittance_id = r.id "
 		"JOIN claim_lines l ON l.claim_id = e.claim_id "
-		"WHERE r.payer_id = ?1 AND " ADJUDICATED " AND "
+		"WHERE r.payer_id = ?1 AND " CLAIMS__SQL_ADJUDICATED " AND "
 		"coalesce(r.payment_date, substr(r.created_at, 1, 10)) BETWEEN ?2 AND ?3 "
 		"AND l.procedure_code IS NOT NULL GROUP BY e.id, p ORDER BY e.id, p";
 	sqlite3_stmt *s;

@@ -311,9 +311,6 @@ claims__store_payer_rules(claims_db *db, int64_t payer_id, struct claims__payer_
 
 /* ---------------------------------------------------------------- history */
 
-#define ADJUDICATED                                                                               \
-	"e.status NOT IN ('pending', 'reversed') "                                                \
-	"AND coalesce(r.claim_status_code, '') NOT IN ('22', '25')"
 #define IN_WINDOW "coalesce(r.payment_date, substr(r.created_at, 1, 10)) BETWEEN ?1 AND ?2"
 
 /* Totals per key, sorted by key (payer id, or procedure code in byte order). */
@@ -428,14 +425,14 @@ claims__store_history_totals(claims_db *db, const char *from, const char *to)
 	static const char by_payer[] =
 		"SELECT r.payer_id, count(*), coalesce(sum(e.denial_count > 0), 0) "
 		"FROM remittances r JOIN claim_episodes e ON e.remittance_id = r.id "
-		"WHERE " ADJUDICATED " AND " IN_WINDOW " GROUP BY r.payer_id ORDER BY r.payer_id";
+		"WHERE " CLAIMS__SQL_ADJUDICATED " AND " IN_WINDOW " GROUP BY r.payer_id ORDER BY r.payer_id";
 	static const char by_code[] =
 		"SELECT l.procedure_code, count(*), coalesce(sum(e.denial_count > 0), 0) "
 		"FROM (SELECT DISTINCT claim_id, procedure_code FROM claim_lines "
 		"      WHERE procedure_code IS NOT NULL) l "
 		"JOIN claim_episodes e ON e.claim_id = l.claim_id "
 		"JOIN remittances r ON r.id = e.remittance_id "
-		"WHERE " ADJUDICATED " AND " IN_WINDOW
+		"WHERE " CLAIMS__SQL_ADJUDICATED " AND " IN_WINDOW
 		" GROUP BY l.procedure_code ORDER BY l.procedure_code";
 	struct claims__history_cache *h = db->history;
 	unsigned v = data_version(db);
@@ -518,7 +515,7 @@ claims__store_history_own(claims_db *db, int64_t claim_id, int64_t payer_id, con
 		"coalesce(sum(r.payer_id = ?4), 0), "
 		"coalesce(sum(r.payer_id = ?4 AND e.denial_count > 0), 0) "
 		"FROM claim_episodes e JOIN remittances r ON r.id = e.remittance_id "
-		"WHERE e.claim_id = ?3 AND " ADJUDICATED " AND " IN_WINDOW;
+		"WHERE e.claim_id = ?3 AND " CLAIMS__SQL_ADJUDICATED " AND " IN_WINDOW;
 	sqlite3_stmt *s;
 	int rc = claims__stmt(&s, db, sql);
 

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "audit.h"
 #include "env.h"
@@ -60,6 +61,9 @@ usage(FILE *out)
 		"\n"
 		"CLAIMS_ADAPTER_MODULES lists shared modules (paths separated by ':') that\n"
 		"register integration adapter implementations at startup.\n"
+		"  --dashboard-dir DIR files replacing the embedded dashboard files of the same\n"
+		"                      names (DASHBOARD_DIR; default: embedded only)\n"
+		"  --list-routes       print every route (METHOD PATH) and exit\n"
 		"  --version           print the version and exit\n"
 		"  --help              print this help and exit\n");
 }
@@ -199,11 +203,13 @@ parse_args(int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "env-file", required_argument, NULL, 'e' },
+		{ "dashboard-dir", required_argument, NULL, 'D' },
+		{ "list-routes", no_argument, NULL, 'R' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *listen = NULL, *threads = NULL, *env_file = NULL;
+	const char *listen = NULL, *threads = NULL, *env_file = NULL, *dashboard_dir = NULL;
 	char errbuf[512];
 	long n;
 	int c;
@@ -218,6 +224,15 @@ parse_args(int argc, char **argv)
 			setenv("CLAIMS_WORKERS", optarg, 1);
 			break;
 		case 'e': env_file = optarg; break;
+		case 'D': dashboard_dir = optarg; break;
+		case 'R':
+			for (size_t i = 0; i < routes_count(); i++) {
+				const char *method, *path;
+
+				routes_get(i, &method, &path);
+				printf("%s %s\n", method, path);
+			}
+			exit(EXIT_OK);
 		case 'V':
 			printf("claimsd %s\n", claims_version());
 			exit(EXIT_OK);
@@ -248,6 +263,16 @@ parse_args(int argc, char **argv)
 		config.db_path = getenv("CLAIMS_DB");
 	if (!config.db_path || !*config.db_path)
 		config.db_path = "./claims.db";
+
+	if (!dashboard_dir)
+		dashboard_dir = getenv("DASHBOARD_DIR");
+	if (dashboard_dir && *dashboard_dir) {
+		struct stat st;
+
+		if (stat(dashboard_dir, &st) < 0 || !S_ISDIR(st.st_mode))
+			return fail_config("DASHBOARD_DIR '%s' is not a directory", dashboard_dir);
+		config.dashboard_dir = dashboard_dir;
+	}
 
 	if (!threads)
 		threads = getenv("CLAIMS_THREADS");

@@ -62,6 +62,14 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/integrations/clearinghouse/submit/{claim_id}",
 	  handle_clearinghouse_submit },
 	{ "POST", "/api/v1/auth/token", handle_auth_token },
+	{ "GET", "/api/v1/stats/summary", handle_stats_summary },
+	{ "GET", "/api/v1/openapi.json", handle_openapi },
+	{ "GET", "/openapi.json", handle_openapi },
+	{ "GET", "/docs", handle_docs },
+	{ "GET", "/redoc", handle_redoc },
+	{ "GET", "/dashboard", handle_dashboard },
+	{ "GET", "/dashboard/{asset}", handle_dashboard_asset },
+	{ "GET", "/monitoring", handle_monitoring },
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -22,8 +22,8 @@ static _Thread_local struct exchange *current;
 static struct ratelimit *limiter;
 
 #define DEFAULT_EXEMPT \
-	"/,/api/v1/health,/api/v1/auth/token,/api/v1/openapi.json,/openapi.json,/docs," \
-	"/dashboard,/dashboard/*"
+	"/,/api/v1/health,/api/v1/auth/token,/api/v1/openapi.json,/openapi.json,/docs,/redoc," \
+	"/monitoring,/dashboard,/dashboard/*"
 
 #define TOKEN_MAX CLAIMS_TOKEN_MAX_BYTES
 
@@ -524,7 +524,10 @@ security_headers(char *buf, size_t cap, int status)
 	if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/metrics") == 0 ||
 	    strcmp(path, "/openapi.json") == 0)
 		n = append(buf, cap, n, "Cache-Control: no-store\r\n");
-	if (strcmp(path, "/dashboard") == 0 || strncmp(path, "/dashboard/", 11) == 0)
+	/* The dashboard's pages, and /docs, load only their own files and
+	 * talk only to this server. */
+	if (strcmp(path, "/dashboard") == 0 || strncmp(path, "/dashboard/", 11) == 0 ||
+	    strcmp(path, "/docs") == 0)
 		n = append(buf, cap, n,
 			   "Content-Security-Policy: default-src 'self'; script-src 'self'; "
 			   "style-src 'self'; img-src 'self' data:; connect-src 'self'; "

@@ -29,6 +29,9 @@ struct server_config {
 	int64_t max_json_body;
 	/* INGEST_MODE and the MAX_* limits (env_ingest_options()). */
 	claims_ingest_options ingest;
+	/* DASHBOARD_DIR / --dashboard-dir: files replacing the embedded
+	 * dashboard assets of the same names; NULL = embedded only. */
+	const char *dashboard_dir;
 };
 
 /* What every request thread shares; set up by main() before serving. */
@@ -186,5 +189,13 @@ int handle_ehr_fetch_claims(struct request *req);
 int handle_clearinghouse_submit(struct request *req);
 /* handlers_auth.c */
 int handle_auth_token(struct request *req);
+/* handlers_web.c: dashboard, docs, OpenAPI document, redirects, summary */
+int handle_dashboard(struct request *req);
+int handle_dashboard_asset(struct request *req);
+int handle_docs(struct request *req);
+int handle_openapi(struct request *req);
+int handle_redoc(struct request *req);
+int handle_monitoring(struct request *req);
+int handle_stats_summary(struct request *req);
 
 #endif

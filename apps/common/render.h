@@ -42,6 +42,12 @@ char *render_audit_log_list(const claims_audit_log_list *l); /* "logs": [AuditLo
  * "requests_per_day" (2 decimals)}. */
 char *render_audit_stats(const claims_audit_stats *s);
 
+/* GET /api/v1/stats/summary: {"claims", "remittances", "episodes",
+ * "paid_amount", "adjudicated_episodes", "denied_episodes", "denial_rate",
+ * "claims_by_status": {...}, "risk_levels": {...}, "denial_rate_by_payer":
+ * [...], "top_denial_codes": [...], "generated_at"}. */
+char *render_stats_summary(const claims_stats_summary *s, const char *generated_at);
+
 /* Errors (spec/README.md "Errors"). */
 /* 422 {"error": "VALIDATION_ERROR", "message": "Invalid parameters",
  *      "details": [{"loc": [where, name], "msg", "type"}]} */

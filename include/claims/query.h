@@ -601,6 +601,77 @@ CLAIMS_API CLAIMS_WARN_UNUSED int claims_file_list_get(claims_file_list **out,
 CLAIMS_API void claims_file_free(claims_file *f);
 CLAIMS_API void claims_file_list_free(claims_file_list *l);
 
+/* ------------------------------------------------------------------ */
+/* Summary (GET /api/v1/stats/summary, the dashboard's aggregates)     */
+
+/** Claims by status (api.md §2 ClaimSummary.status). */
+typedef struct claims_status_counts {
+	int64_t pending, processed, denied, reversed, voided;
+} claims_status_counts;
+
+/** Claims by the level of their current risk score (engine.md §3.6: the
+ *  newest by calculated_at, then id); unscored = claims without a score. */
+typedef struct claims_risk_level_counts {
+	int64_t low, medium, high, critical, unscored;
+} claims_risk_level_counts;
+
+/** Adjudicated episodes (engine.md §1.6) of one remittance payer. */
+typedef struct claims_stats_payer {
+	int64_t id;                      /**< payers.id */
+	const char *name;
+	int64_t adjudicated;             /**< adjudicated episodes */
+	int64_t denied;                  /**< those with denial_count > 0 */
+} claims_stats_payer;
+
+/** One denial reason and the adjudicated episodes whose remittance lists it. */
+typedef struct claims_stats_code {
+	const char *code;                /**< group + CARC ("CO50"), or "CLAIM_DENIED" */
+	const char *description;         /**< the CARC's meaning; NULL for CLAIM_DENIED */
+	int64_t episodes;
+} claims_stats_code;
+
+/** At most this many payers and codes are listed. */
+#define CLAIMS_STATS_MAX_PAYERS 20
+#define CLAIMS_STATS_MAX_CODES 10
+
+/** The whole database at one instant (one read transaction). */
+typedef struct claims_stats_summary {
+	int64_t claims;                  /**< every claim, void included */
+	int64_t remittances;
+	int64_t episodes;
+	claims_status_counts claims_by_status;
+	/** Sum of CLP04 over every remittance (reversals are negative); 0 when none. */
+	int64_t paid_cents;
+	/** Adjudicated episodes, and those with denial_count > 0 (the denial
+	 *  rate is denied / adjudicated, 0 without adjudicated episodes). */
+	int64_t adjudicated, denied;
+	claims_risk_level_counts risk_levels;
+	/** Payers with adjudicated episodes: by adjudicated descending, then id
+	 *  ascending; at most CLAIMS_STATS_MAX_PAYERS. */
+	claims_stats_payer *payers;
+	size_t n_payers;
+	/** Denial reasons over adjudicated episodes, each counted once per
+	 *  episode (the remittance's denial_reasons, engine.md §1.3): by count
+	 *  descending, then code ascending (byte order); at most
+	 *  CLAIMS_STATS_MAX_CODES. */
+	claims_stats_code *codes;
+	size_t n_codes;
+} claims_stats_summary;
+
+/**
+ * Read the dashboard's aggregates: totals, claims by status, paid amount,
+ * denial rate overall and by payer, top denial reasons and the risk-level
+ * distribution, all in one read transaction.
+ *
+ * @param out receives the summary; yours, claims_stats_summary_free()
+ * @return CLAIMS_OK; CLAIMS_EINVAL; CLAIMS_EBUSY; CLAIMS_EDB; CLAIMS_ENOMEM.
+ * Thread-safety: as every call on @p db (one thread at a time).
+ */
+CLAIMS_API CLAIMS_WARN_UNUSED int claims_stats_summary_get(claims_stats_summary **out,
+							   claims_db *db);
+/** Free a summary.  NULL is accepted. */
+CLAIMS_API void claims_stats_summary_free(claims_stats_summary *s);
+
 CLAIMS_END_DECLS
 
 #endif /* CLAIMS_QUERY_H */
