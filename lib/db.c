@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -131,12 +132,23 @@ is_memory_path(const char *path)
 
 /* Create the file with mode 0600 when it does not exist, so that a new
  * database (and its -wal and -shm files, which SQLite creates with the same
- * mode) is private to its owner from the first byte. */
+ * mode) is private to its owner from the first byte.  An existing file is
+ * never opened here: closing a descriptor of it would drop every POSIX
+ * lock this process holds on it, those of the other connections' SQLite
+ * included (another process could then checkpoint and truncate under
+ * them). */
 static int
 create_private_file(claims_db *db, const char *path)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	struct stat st;
 
+	if (fd < 0 && errno == EEXIST) {
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			return claims__set_error(db, CLAIMS_EIO, "cannot create %s: %s", path,
+						 strerror(EISDIR));
+		return CLAIMS_OK;
+	}
 	if (fd < 0)
 		return claims__set_error(db, CLAIMS_EIO, "cannot create %s: %s", path,
 					 strerror(errno));
