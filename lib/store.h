@@ -87,6 +87,11 @@ int claims__store_claim_put(claims_db *db, const struct claims__claim_rec *c,
 			    claims_x12_mode mode, claims_x12_issue_cb issue_cb, void *payload,
 			    int64_t *id_out, enum claims__claim_action *action_out);
 
+/* A claim's claim_control_number (*ccn, claims__free it) and status, for
+ * ingest events; *found false (and *ccn NULL) when there is no such claim. */
+int claims__store_claim_brief(claims_db *db, int64_t id, char **ccn, char status[static 16],
+			      bool *found);
+
 /* ---- store_remits.c: remittances, service lines, adjustments, PLB */
 
 /* Insert a payment unless its dedup_key exists (*created false then). */
