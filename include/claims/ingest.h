@@ -137,14 +137,17 @@ typedef struct claims_ingest_options {
 	const struct claims_engine_config *engine;
 	/** Optional event callback and payload (claims_ingest_event): what
 	 *  was stored, linked, and how many sets are done, as it happens.
-	 *  Costs one indexed read per claim or remittance when set.  Default
+	 *  Each CLAIM or REMITTANCE event costs one indexed read.  Default
 	 *  NULL. */
 	claims_ingest_event_cb event_cb;
 	void *event_payload;
+	/** At most this many CLAIM events and this many REMITTANCE events per
+	 *  file, the first ones (e.g. 100); 0 (default) = every one. */
+	size_t event_records_max;
 } claims_ingest_options;
 
 #define CLAIMS_INGEST_OPTIONS_INIT \
-	{ CLAIMS_INGEST_OPTIONS_VERSION, CLAIMS_X12_TOLERANT, CLAIMS_INGEST_ANY, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL, false, NULL, NULL, NULL }
+	{ CLAIMS_INGEST_OPTIONS_VERSION, CLAIMS_X12_TOLERANT, CLAIMS_INGEST_ANY, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL, false, NULL, NULL, NULL, 0 }
 
 /** One stored issue (spec/x12.md §4), owned by its result. */
 typedef struct claims_ingest_issue {

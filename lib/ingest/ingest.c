@@ -109,6 +109,7 @@ struct ingest {
 	struct linked_ev *ev_eps;
 	size_t n_eps, cap_eps;
 	int64_t sets_total, sets_done;
+	size_t claims_reported, remits_reported; /* CLAIM / REMITTANCE events so far */
 };
 
 struct linked_ev {
@@ -231,12 +232,21 @@ report_set(struct ingest *ing, bool stored)
 	cb(&ev, payload);
 }
 
-/* Remember a stored claim or remittance of the set for its event. */
+/* Remember a stored claim or remittance of the set for its event (the
+ * first event_records_max of the file). */
 static int
 report_later(struct ingest *ing, int64_t id)
 {
-	if (!ing->opts->event_cb || claims__ids_push(&ing->ev_ids, id) == CLAIMS_OK)
+	size_t max = ing->opts->event_records_max;
+	size_t *reported = ing->set_type == CLAIMS_X12_TYPE_835 ? &ing->remits_reported
+								: &ing->claims_reported;
+
+	if (!ing->opts->event_cb || (max && *reported >= max))
 		return CLAIMS_OK;
+	if (claims__ids_push(&ing->ev_ids, id) == CLAIMS_OK) {
+		(*reported)++;
+		return CLAIMS_OK;
+	}
 	ing->store_rc = claims__set_error(ing->db, CLAIMS_ENOMEM, "out of memory");
 	return ing->store_rc;
 }

@@ -275,6 +275,34 @@ test_refused_file_tells_nothing(void **state)
 }
 
 static void
+test_records_capped_per_file(void **state)
+{
+	claims_db *db = *state;
+	static const char *const pcns[] = { "C1", "C2", "C3" };
+	static const char *const charges[] = { "100", "100", "100" };
+	claims_ingest_options o = CLAIMS_INGEST_OPTIONS_INIT;
+	claims_ingest_result *r = NULL;
+	struct tx b = { 0 };
+	struct log l = { 0 };
+	char *text;
+
+	claims_837(&b, pcns, charges, 3);
+	text = fx_envelope("HC", b.s, ++fx_icn);
+	tx_free(&b);
+	o.event_cb = record;
+	o.event_payload = &l;
+	o.event_records_max = 2;
+	assert_int_equal(claims_ingest_mem(&r, db, text, strlen(text), &o), CLAIMS_OK);
+	assert_int_equal(r->counts.claims_created, 3);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.v[0].ccn, "C1");
+	assert_string_equal(l.v[1].ccn, "C2");
+	assert_set(&l.v[2], 1, 1);
+	claims_ingest_result_free(r);
+	free(text);
+}
+
+static void
 test_type_names(void **state)
 {
 	(void)state;
@@ -298,6 +326,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_every_set_counts, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_refused_file_tells_nothing, fx_setup,
 						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_records_capped_per_file, fx_setup, fx_teardown),
 		cmocka_unit_test(test_type_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
