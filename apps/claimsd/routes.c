@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics.h"
 #include "server.h"
 
 struct route {
@@ -52,6 +53,7 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/remits/upload", handle_remits_upload },
 	{ "GET", "/api/v1/jobs", handle_jobs_list },
 	{ "GET", "/api/v1/jobs/{job_id}", handle_job_get },
+	{ "GET", "/metrics", handle_metrics },
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -123,10 +125,10 @@ run(struct mg_connection *conn, const struct mg_request_info *info, const struct
 
 	for (int i = 0; i < nargs; i++)
 		req.args[i] = args[i];
-	if (!req.worker || !req.worker->db)
+	req.db = worker_db(req.worker);
+	if (!req.db)
 		return http_send_error(conn, 503, "DATABASE_UNAVAILABLE",
 				       "The database cannot be opened", "Retry-After: 5\r\n");
-	req.db = req.worker->db;
 	if (claims_cache_sync_epoch(app.cache, req.db) < 0)
 		fprintf(stderr, "claimsd: reading the write epoch: %s\n", claims_db_errmsg(req.db));
 	if (request_parse_query(&req) < 0)
@@ -136,22 +138,25 @@ run(struct mg_connection *conn, const struct mg_request_info *info, const struct
 	return status;
 }
 
-int
-routes_dispatch(struct mg_connection *conn, void *cbdata)
+/* Find the route and answer; *route_out names the template that matched
+ * (NULL when none did).  Returns the status sent. */
+static int
+dispatch(struct mg_connection *conn, const struct mg_request_info *info, const char **route_out)
 {
-	const struct mg_request_info *info = mg_get_request_info(conn);
 	const char *path = info->local_uri ? info->local_uri : "/";
 	char args[ROUTE_MAX_ARGS][64];
 	char allow[128] = "";
 	bool path_known = false;
 	int nargs;
 
-	(void)cbdata;
+	*route_out = NULL;
 	for (size_t i = 0; i < N_ROUTES; i++) {
 		if (!match(routes[i].path, path, args, &nargs))
 			continue;
-		if (method_is(info, routes[i].method))
+		if (method_is(info, routes[i].method)) {
+			*route_out = routes[i].path;
 			return run(conn, info, &routes[i], args, nargs);
+		}
 		path_known = true;
 		if (!strstr(allow, routes[i].method)) {
 			if (allow[0])
@@ -167,4 +172,20 @@ routes_dispatch(struct mg_connection *conn, void *cbdata)
 		return http_send_error(conn, 405, "METHOD_NOT_ALLOWED", msg, header);
 	}
 	return http_send_error(conn, 404, "NOT_FOUND", "No route for this path", NULL);
+}
+
+int
+routes_dispatch(struct mg_connection *conn, void *cbdata)
+{
+	const struct mg_request_info *info = mg_get_request_info(conn);
+	double t0 = metrics_now();
+	const char *route;
+	int status;
+
+	(void)cbdata;
+	status = dispatch(conn, info, &route);
+	/* Every response, by its template (never the raw path). */
+	metrics_observe_request(info->request_method, route ? route : METRICS_ROUTE_UNMATCHED,
+				status, metrics_now() - t0);
+	return status;
 }

@@ -31,8 +31,11 @@ struct app {
 	struct jobs *jobs;
 	struct mg_context *ctx;
 	/* Connections a request thread holds now (CivetWeb keeps a thread
-	 * for a keep-alive connection until it closes). */
+	 * for a keep-alive connection until it closes; a WebSocket holds one
+	 * for its whole life). */
 	atomic_int held_connections;
+	/* CivetWeb's worker threads: cfg.threads + WS_MAX_CLIENTS. */
+	int total_threads;
 };
 
 /* When every request thread holds a connection, others wait in the
@@ -48,6 +51,10 @@ extern struct app app;
 struct worker {
 	claims_db *db;
 };
+
+/* The worker's connection, opened at its first use; NULL when it cannot be
+ * opened (main.c). */
+claims_db *worker_db(struct worker *w);
 
 #define REQUEST_MAX_PARAMS 64
 #define ROUTE_MAX_ARGS 2
@@ -147,6 +154,8 @@ int handle_patterns_payer(struct request *req);
 int handle_patterns_analyze(struct request *req);
 int handle_payers_list(struct request *req);
 int handle_parser_logs(struct request *req);
+/* metrics.c */
+int handle_metrics(struct request *req);
 /* handlers_upload.c */
 int handle_claims_upload(struct request *req);
 int handle_remits_upload(struct request *req);

@@ -52,6 +52,15 @@ char *json_render_files(void **files, size_t n);
 /* Whether @p s is well-formed UTF-8 (no overlong forms or surrogates). */
 bool json_is_valid_utf8(const char *s, size_t len);
 
+/*
+ * Whether the @p len bytes at @p s are exactly one JSON value (RFC 8259, any
+ * type, whitespace around it allowed) in UTF-8.  When not, @p reason gets
+ * why, e.g. "empty message", "not valid UTF-8", "expected ':' at position
+ * 5", "unexpected end of input".  Iterative: the nesting depth costs heap,
+ * not stack (at most @p len bytes).
+ */
+bool json_validate(const char *s, size_t len, char *reason, size_t reason_len);
+
 enum {
 	JSON_BODY_OK = 0,
 	JSON_BODY_INVALID = -1,    /* not JSON */
