@@ -96,6 +96,10 @@ int claims__store_claim_put(claims_db *db, const struct claims__claim_rec *c,
  * ("Claim not found (id: N)") when there is no such claim. */
 int claims__store_claim_record(claims_db *db, struct claims__arena *a, int64_t id,
 			       struct claims__claim_rec *out, int64_t *version_out);
+/* A claim's claim_control_number (*ccn, claims__free it) and status, for
+ * ingest events; *found false (and *ccn NULL) when there is no such claim. */
+int claims__store_claim_brief(claims_db *db, int64_t id, char **ccn, char status[static 16],
+			      bool *found);
 
 /* ---- store_remits.c: remittances, service lines, adjustments, PLB */
 

@@ -636,3 +636,29 @@ out:
 	claims__raw_clear(&x.raw);
 	return rc;
 }
+
+int
+claims__store_claim_brief(claims_db *db, int64_t id, char **ccn, char status[static 16],
+			  bool *found)
+{
+	static const char sql[] = "SELECT claim_control_number, status FROM claims WHERE id = ?1";
+	sqlite3_stmt *s;
+	const unsigned char *t;
+	int rc;
+
+	*ccn = NULL;
+	*found = false;
+	rc = claims__stmt(&s, db, sql);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	rc = claims__step_one(db, s, "reading a claim", found);
+	if (rc < 0 || !*found)
+		return rc;
+	t = sqlite3_column_text(s, 0);
+	*ccn = claims__strdup(t ? (const char *)t : "");
+	t = sqlite3_column_text(s, 1);
+	snprintf(status, 16, "%s", t ? (const char *)t : "");
+	sqlite3_reset(s);
+	return *ccn ? CLAIMS_OK : claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
+}

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "notify.h"
 #include "render.h"
 #include "render_engine.h"
 #include "server.h"
@@ -36,6 +37,9 @@ handle_remit_link(struct request *req)
 	rc = claims_link_remittance(&r, req->db, id, &app.engine);
 	if (rc < 0)
 		return send_failure(req, rc, "Remittance", id);
+	if (r->outcome == CLAIMS_LINK_LINKED && r->episode)
+		notify_episode_linked(r->episode->id, r->episode->claim_id,
+				      r->episode->remittance_id, r->episode->status);
 	status = http_send_owned(req->conn, 200, render_api_remit_link(r));
 	claims_link_result_free(r);
 	return status;
@@ -47,6 +51,7 @@ handle_episode_link(struct request *req)
 	claims_validation v = { 0 };
 	claims_episode *e = NULL;
 	int64_t ignored, claim_id = 0, remit_id = 0;
+	bool created = false;
 	int rc, status;
 
 	/* The path id must be an integer and is otherwise unused. */
@@ -58,19 +63,33 @@ handle_episode_link(struct request *req)
 			     INT64_MAX, "must be greater than or equal to 1", true, &v) < 0 ||
 	    rc < 0)
 		return request_send_validation(req, &v);
-	rc = claims_episode_link(&e, NULL, req->db, claim_id, remit_id);
+	rc = claims_episode_link(&e, &created, req->db, claim_id, remit_id);
 	if (rc < 0)
 		return http_send_db_error(req, rc); /* the message names what is missing */
+	if (created)
+		notify_episode_linked(e->id, e->claim_id, e->remittance_id, e->status);
 	status = http_send_owned(req->conn, 200, render_api_episode_linked(e));
 	claims_episode_free(e);
 	return status;
+}
+
+/* episode_completed when the new status is complete, else
+ * episode_status_changed (spec/api.md §4.5). */
+static void
+notify_status_set(const claims_episode *before, const claims_episode *e)
+{
+	if (strcmp(e->status, "complete") == 0)
+		notify_episode_completed(e->id, e->claim_id, e->remittance_id);
+	else
+		notify_episode_status_changed(e->id, e->claim_id, before ? before->status : NULL,
+					      e->status);
 }
 
 int
 handle_episode_status(struct request *req)
 {
 	claims_validation v = { .count = 1 };
-	claims_episode *e = NULL;
+	claims_episode *e = NULL, *before = NULL;
 	char *body = NULL, *value = NULL;
 	size_t len;
 	int64_t id;
@@ -105,17 +124,26 @@ handle_episode_status(struct request *req)
 							  "must be a string" };
 		return request_send_validation(req, &v);
 	}
+	/* The status before, for episode_status_changed (a change racing this
+	 * one may make it stale; the new status is the library's answer). */
+	if (notify_active() && claims_episode_get(&before, req->db, id) < 0)
+		before = NULL;
 	rc = claims_episode_set_status(&e, req->db, id, value);
 	free(value);
 	if (rc == CLAIMS_EINVAL) {
+		claims_episode_free(before);
 		v.errors[0] = (claims_validation_error){
 			"body", "status", "enum",
 			"must be one of: pending, linked, complete, denied, reversed"
 		};
 		return request_send_validation(req, &v);
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		claims_episode_free(before);
 		return send_failure(req, rc, "Episode", id);
+	}
+	notify_status_set(before, e);
+	claims_episode_free(before);
 	status = http_send_owned(req->conn, 200, render_api_episode_status(e, "Episode status updated"));
 	claims_episode_free(e);
 	return status;
@@ -133,6 +161,7 @@ handle_episode_complete(struct request *req)
 	rc = claims_episode_complete(&e, req->db, id);
 	if (rc < 0)
 		return send_failure(req, rc, "Episode", id);
+	notify_episode_completed(e->id, e->claim_id, e->remittance_id);
 	status = http_send_owned(req->conn, 200,
 				 render_api_episode_status(e, "Episode marked as complete"));
 	claims_episode_free(e);
@@ -195,6 +224,7 @@ handle_risk_calculate(struct request *req)
 		(void)rc;
 		free(full);
 	}
+	notify_risk_score(s);
 	status = http_send_owned(req->conn, 200, render_risk_calculated(s));
 	claims_risk_score_free(s);
 	return status;

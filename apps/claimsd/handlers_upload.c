@@ -27,8 +27,10 @@
 
 #include <sodium.h>
 
+#include "ingest_watch.h"
 #include "jobs.h"
 #include "json.h"
+#include "metrics.h"
 #include "multipart.h"
 #include "render.h"
 #include "render_jobs.h"
@@ -399,14 +401,22 @@ static int
 process_now(struct request *req, struct upload *u, const claims_ingest_options *opts,
 	    claims_ingest_expect family)
 {
+	claims_ingest_options o = *opts;
 	claims_ingest_result *r = NULL;
+	struct ingest_watch watch;
+	bool ingested;
 	int rc, status;
 
 	if (lseek(u->fd, 0, SEEK_SET) < 0)
 		return http_send_owned(req->conn, 500, NULL);
-	rc = claims_ingest_fd(&r, req->db, u->fd, opts);
+	ingest_watch_init(&watch, opts->filename, claims_ingest_expect_to_str(family), 0);
+	ingest_watch_attach(&watch, &o);
+	rc = claims_ingest_fd(&r, req->db, u->fd, &o);
+	ingested = ingest_watch_finish(&watch, rc, r);
 	if (rc < 0)
 		return http_send_db_error(req, rc);
+	if (ingested)
+		ingest_watch_done(&watch, r);
 	if (r->status == CLAIMS_INGEST_DUPLICATE) {
 		status = send_duplicate(req, r, opts->filename, u->size, family);
 	} else if (r->status == CLAIMS_INGEST_REFUSED) {
@@ -466,11 +476,13 @@ decide(struct request *req, struct upload *u, const claims_ingest_options *opts,
 		claims_ingest_result_free(r);
 		if (rc < 0)
 			return http_send_db_error(req, rc);
+		metrics_count_ingest("refused", 0, 0);
 		return send_wrong_type(req, family, found, msg);
 	}
 
 	rc = claims_ingest_lookup(&r, req->db, sha);
 	if (rc == CLAIMS_OK) {
+		metrics_count_ingest("duplicate", 0, 0);
 		status = send_duplicate(req, r, opts->filename, u->size, family);
 		claims_ingest_result_free(r);
 		return status;
@@ -493,6 +505,7 @@ decide(struct request *req, struct upload *u, const claims_ingest_options *opts,
 	if (rc == CLAIMS_EEXISTS) {
 		/* Another process got there first: answer as it left things. */
 		if (claims_ingest_lookup(&r, req->db, sha) == CLAIMS_OK) {
+			metrics_count_ingest("duplicate", 0, 0);
 			status = send_duplicate(req, r, opts->filename, u->size, family);
 			claims_ingest_result_free(r);
 			return status;

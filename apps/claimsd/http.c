@@ -45,7 +45,7 @@ end_keep_alive(const struct mg_connection *conn)
 	uintptr_t n = (uintptr_t)mg_get_user_connection_data(conn) + 1;
 
 	mg_set_user_connection_data(conn, (void *)n);
-	return atomic_load(&app.held_connections) >= app.cfg.threads &&
+	return atomic_load(&app.held_connections) >= app.total_threads &&
 	       n >= KEEPALIVE_BUSY_REQUESTS;
 }
 

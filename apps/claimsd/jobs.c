@@ -10,8 +10,9 @@
  * Progress: the library reports bytes read over both of its passes (reading
  * and checking, then storing); the first half is the stage "parsing", the
  * second "saving", scaled to 0..0.98; "linking" (0.99) marks the end of the
- * ingest call, after which the file row is final, and "complete" is 1.
- * Updates reach ingest_jobs at most once a second plus once per stage.
+ * ingest call, after which the file row is final, and "complete" is 1
+ * (ingest_watch.c, which also notifies the WebSocket clients).  Updates
+ * reach ingest_jobs at most once a second plus once per stage.
  */
 #include "config.h"
 
@@ -26,8 +27,10 @@
 #include <unistd.h>
 
 #include "env.h"
+#include "ingest_watch.h"
 #include "json.h"
 #include "jobs.h"
+#include "notify.h"
 #include "render_jobs.h"
 
 struct job_fd {
@@ -275,6 +278,7 @@ struct run {
 	const char *stage;
 	double progress;
 	double last_write; /* monotonic seconds of the last persisted update */
+	struct ingest_watch watch;
 };
 
 static double
@@ -304,18 +308,12 @@ persist(struct run *r, const char *stage, double progress, bool force)
 			claims_db_errmsg(r->db));
 }
 
+/* The watch's stages and progress, persisted. */
 static void
-on_progress(int64_t done, int64_t total, void *payload)
+on_changed(void *payload, const char *stage, double progress, bool stage_changed)
 {
-	struct run *r = payload;
-	double f;
-
-	if (total <= 0)
-		return;
-	f = (double)done / (double)total;
-	if (f > 1.0)
-		f = 1.0;
-	persist(r, done * 2 < total ? "parsing" : "saving", f * 0.98, false);
+	(void)stage_changed; /* persist() compares the stage itself */
+	persist(payload, stage, progress, false);
 }
 
 static claims_ingest_expect
@@ -386,8 +384,9 @@ run_job(struct jobs *j, claims_db *db, int64_t id)
 	claims_ingest_options opts = *j->ingest;
 	claims_ingest_result *res = NULL;
 	claims_job *job = NULL;
-	struct run r = { j, db, id, "parsing", 0.0, 0.0 };
+	struct run r = { j, db, id, "parsing", 0.0, 0.0, { { 0 } } };
 	char *err = NULL;
+	bool ingested = false;
 	int fd = -1, rc;
 
 	rc = claims_job_get(&job, db, id);
@@ -397,9 +396,14 @@ run_job(struct jobs *j, claims_db *db, int64_t id)
 	}
 	r.progress = job->progress;
 	r.last_write = mono();
+	ingest_watch_init(&r.watch, job->filename, job->file_type, id);
+	r.watch.progress = job->progress; /* a job run again never goes back */
+	r.watch.changed = on_changed;
+	r.watch.payload = &r;
 	fd = job_source(j, db, job);
 	if (fd < 0) {
 		err = json_error("INTERNAL_ERROR", "The file's bytes could not be read");
+		(void)ingest_watch_finish(&r.watch, CLAIMS_EIO, NULL);
 		goto done;
 	}
 	opts.mode = job->mode && strcmp(job->mode, "strict") == 0 ? CLAIMS_X12_STRICT
@@ -408,13 +412,14 @@ run_job(struct jobs *j, claims_db *db, int64_t id)
 	opts.filename = job->filename;
 	opts.practice_id = job->practice_id;
 	opts.engine = j->engine;
-	opts.progress_cb = on_progress;
-	opts.progress_payload = &r;
+	ingest_watch_attach(&r.watch, &opts);
 	/* Both sources of job_source() are sealed exactly when there is a key. */
 	opts.sealed = claims_db_has_data_key(db);
 	rc = claims_ingest_fd(&res, db, fd, &opts);
+	ingested = ingest_watch_finish(&r.watch, rc, res);
 	if (rc == CLAIMS_OK && res->status != CLAIMS_INGEST_REFUSED) {
-		persist(&r, "linking", 0.99, true);
+		if (!ingested) /* a duplicate: the watch did not get that far */
+			persist(&r, "linking", 0.99, true);
 	} else {
 		err = failure_json(job, res, rc, db);
 		if (!err)
@@ -428,6 +433,12 @@ done:
 	if (rc < 0)
 		fprintf(stderr, "claimsd: job %lld: finishing: %s\n", (long long)id,
 			claims_db_errmsg(db));
+	/* Told once the job's row says so. */
+	r.watch.changed = NULL;
+	if (err)
+		notify_job_failed(id, job->filename, err);
+	else if (ingested)
+		ingest_watch_done(&r.watch, res);
 	free(err);
 	claims_ingest_result_free(res);
 	claims_job_free(job);

@@ -23,9 +23,10 @@
 #include "audit.h"
 #include "env.h"
 #include "jobs.h"
-#include "netaddr.h"
-#include "secrets.h"
 #include "login_guard.h"
+#include "netaddr.h"
+#include "notify.h"
+#include "secrets.h"
 #include "server.h"
 
 /* Exit codes (spec/cli.md). */
@@ -41,6 +42,8 @@ struct app app;
 
 /* Settings are read into app.cfg; a shorthand for this file. */
 #define config app.cfg
+
+static struct notify_config notify_cfg;
 
 static void
 usage(FILE *out)
@@ -122,35 +125,47 @@ parse_listen(const char *s, struct server_config *cfg)
 	return true;
 }
 
-static void *
-init_thread(const struct mg_context *ctx, int thread_type)
+/* The worker's database connection, opened at its first request: a thread
+ * that only ever carries a WebSocket never opens one.  NULL when it cannot
+ * be opened (tried again at the next request). */
+claims_db *
+worker_db(struct worker *w)
 {
-	struct worker *w;
 	char errbuf[CLAIMS_ERRBUF_SIZE];
 	claims_db_options opts = CLAIMS_DB_OPTIONS_INIT;
 
-	(void)ctx;
-	if (thread_type != 1) /* only request workers get a connection */
-		return NULL;
-	w = calloc(1, sizeof(*w));
 	if (!w)
 		return NULL;
+	if (w->db)
+		return w->db;
 	opts.errbuf = errbuf;
 	opts.migrate = CLAIMS_MIGRATE_NONE; /* main() migrated already */
 	if (claims_db_open(&w->db, config.db_path, &opts) < 0) {
 		fprintf(stderr, "claimsd: worker cannot open %s: %s\n", config.db_path, errbuf);
 		w->db = NULL;
-	} else if (app.data_key.bytes &&
-		   claims_db_set_data_key(w->db, app.data_key.bytes, app.data_key.len) < 0) {
+		return NULL;
+	}
+	if (app.data_key.bytes &&
+	    claims_db_set_data_key(w->db, app.data_key.bytes, app.data_key.len) < 0) {
 		/* Never serve a handle that would store raw EDI in the clear. */
 		fprintf(stderr, "claimsd: worker cannot take the data key: %s\n",
 			claims_db_errmsg(w->db));
 		claims_db_close(w->db);
 		w->db = NULL;
+		return NULL;
 	}
 	/* Writes through this handle invalidate the shared cache (cache.md §6). */
 	claims_db_set_cache(w->db, app.cache);
-	return w;
+	return w->db;
+}
+
+static void *
+init_thread(const struct mg_context *ctx, int thread_type)
+{
+	(void)ctx;
+	if (thread_type != 1) /* only request workers get a connection */
+		return NULL;
+	return calloc(1, sizeof(struct worker));
 }
 
 static void
@@ -341,6 +356,8 @@ load_settings(void)
 	if (secret_load(&app.data_key, "DATA_KEY", CLAIMS_DATA_KEY_BYTES, CLAIMS_DATA_KEY_BYTES, err,
 			sizeof(err)) < 0)
 		return fail_config("%s", err);
+	if (notify_config_read(&notify_cfg, err, sizeof(err)) < 0)
+		return fail_config("%s", err);
 	if (claims_engine_config_from_env(&app.engine, env_lookup, NULL, engine_log, NULL) < 0)
 		return fail_config("the RISK_WEIGHT_* values sum to 0");
 	if (audit_settings_from_env(&app.audit, err, sizeof(err)) < 0)
@@ -434,7 +451,10 @@ run(void)
 	else
 		snprintf(listen_opt, sizeof(listen_opt), "%s:%d", config.listen_host,
 			 config.listen_port);
-	snprintf(threads_opt, sizeof(threads_opt), "%d", config.threads);
+	/* Each open WebSocket holds a worker thread for its reading: room for
+	 * WS_MAX_CLIENTS of them beside the request threads. */
+	app.total_threads = config.threads + notify_threads(&notify_cfg);
+	snprintf(threads_opt, sizeof(threads_opt), "%d", app.total_threads);
 
 	memset(&callbacks, 0, sizeof(callbacks));
 	callbacks.init_thread = init_thread;
@@ -470,6 +490,7 @@ run(void)
 		return EXIT_INTERNAL;
 	}
 	mg_set_request_handler(ctx, "/", routes_dispatch, NULL);
+	notify_start(ctx, &notify_cfg);
 
 	nports = mg_get_server_ports(ctx, 4, ports);
 	if (nports < 1) {
@@ -489,6 +510,7 @@ run(void)
 	while (sigwait(&sigs, &sig) != 0)
 		;
 	fprintf(stderr, "claimsd: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	notify_stop();
 	mg_stop(ctx);
 	mg_exit_library();
 	/* After the last request: the job in hand finishes, queued ones wait

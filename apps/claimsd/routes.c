@@ -15,8 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "security.h"
 #include "audit.h"
+#include "metrics.h"
+#include "security.h"
 #include "server.h"
 
 struct route {
@@ -70,6 +71,7 @@ static const struct route routes[] = {
 	{ "GET", "/dashboard", handle_dashboard },
 	{ "GET", "/dashboard/{asset}", handle_dashboard_asset },
 	{ "GET", "/monitoring", handle_monitoring },
+	{ "GET", "/metrics", handle_metrics },
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -139,10 +141,10 @@ run(struct exchange *ex, struct request *req, const struct route *r,
 	req->nargs = nargs;
 	for (int i = 0; i < nargs; i++)
 		req->args[i] = args[i];
-	if (!req->worker || !req->worker->db)
+	req->db = worker_db(req->worker);
+	if (!req->db)
 		return http_send_error(ex->conn, 503, "DATABASE_UNAVAILABLE",
 				       "The database cannot be opened", "Retry-After: 5\r\n");
-	req->db = req->worker->db;
 	if (claims_cache_sync_epoch(app.cache, req->db) < 0)
 		fprintf(stderr, "claimsd: reading the write epoch: %s\n", claims_db_errmsg(req->db));
 	return r->fn(req);
@@ -203,7 +205,7 @@ routes_dispatch(struct mg_connection *conn, void *cbdata)
 	}
 	ex.params = req.params;
 	ex.nparams = req.nparams;
-	status = security_check(&ex, w ? w->db : NULL);
+	status = security_check(&ex, worker_db(w));
 	if (status == 0)
 		status = route(&ex, &req);
 done:

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "env.h"
+#include "metrics.h"
 #include "security.h"
 #include "server.h"
 
@@ -347,7 +348,7 @@ send_429(struct exchange *ex)
 	const struct ratelimit_result *r = &ex->rate;
 	long limit = strcmp(r->window, "hour") == 0 ? r->limit_hour : r->limit_minute;
 
-	/* METRICS-MERGE metrics_count_rate_limited(); */
+	metrics_count_rate_limited();
 	snprintf(body, sizeof(body),
 		 "{\"error\":\"RATE_LIMIT_EXCEEDED\",\"message\":\"Rate limit exceeded: %ld/%ld "
 		 "requests per %s\",\"details\":{\"window\":\"%s\",\"limit\":%ld,"
@@ -466,22 +467,15 @@ query_token(const struct mg_request_info *info, char *buf, size_t cap)
 }
 
 int
-security_ws_admit(struct mg_connection *conn, claims_db *db, int64_t *expires_at)
+security_ws_check(struct exchange *ex, struct mg_connection *conn, claims_db *db)
 {
-	struct exchange ex;
 	char token[TOKEN_MAX + 2];
 	int status;
 
-	*expires_at = 0;
-	security_begin(&ex, conn);
-	ex.route = "/ws/notifications";
-	status = check(&ex, db, query_token(ex.info, token, sizeof(token)));
+	security_begin(ex, conn);
+	ex->route = "/ws/notifications";
+	status = check(ex, db, query_token(ex->info, token, sizeof(token)));
 	sodium_memzero(token, sizeof(token));
-	if (status == 0) {
-		ex.status = 101;
-		*expires_at = ex.has_user ? ex.token_exp : 0;
-	}
-	security_end(&ex);
 	return status;
 }
 
@@ -613,7 +607,7 @@ void
 security_end(struct exchange *ex)
 {
 	double duration = seconds_since(&ex->t0);
-	const char *route = ex->route ? ex->route : "unmatched";
+	const char *route = ex->route ? ex->route : METRICS_ROUTE_UNMATCHED;
 
 	if (app.audit.enabled) {
 		struct audit_event ev = {
@@ -634,7 +628,7 @@ security_end(struct exchange *ex)
 
 		audit_record(&ev);
 	}
-	/* METRICS-MERGE metrics_observe_request(ex->method, route, ex->status, duration); */ (void)route;
+	metrics_observe_request(ex->method, route, ex->status, duration);
 	/* The log names the route template, never the path, the query or
 	 * anything from a body (security.md §4). */
 	if (ex->status >= 500 || app.log_level <= LOG_DEBUG)

@@ -120,12 +120,13 @@ void security_note_response_body(const char *body, size_t len);
 void security_note_upload(const char *sha256_hex);
 
 /*
- * The checks of a WebSocket upgrade (token from ?token= or the header, rate
- * limit, authentication); when refused, the HTTP answer has been sent and
- * audited.  Returns 0 to accept (the 101 is audited then), with the token's
- * expiry in *expires_at (0 when none).
+ * Begin @p ex for a WebSocket upgrade and run the checks of a request on it
+ * (token from ?token= or the Authorization header, rate limit, the 401).
+ * Returns 0 or the status of the refusal sent.  The caller sets ex->status
+ * to 101 when it accepts, and ends the exchange with security_end() either
+ * way (the upgrade is audited like any answer).
  */
-int security_ws_admit(struct mg_connection *conn, claims_db *db, int64_t *expires_at);
+int security_ws_check(struct exchange *ex, struct mg_connection *conn, claims_db *db);
 
 /* The most a request line and its headers may take (security.md §6).
  * CivetWeb is given more room (REQUEST_BUFFER_BYTES) so that a request

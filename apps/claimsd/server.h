@@ -50,13 +50,16 @@ struct app {
 	 * it; bytes NULL when not configured. */
 	struct secret data_key;
 	/* Connections a request thread holds now (CivetWeb keeps a thread
-	 * for a keep-alive connection until it closes). */
+	 * for a keep-alive connection until it closes; a WebSocket holds one
+	 * for its whole life). */
 	atomic_int held_connections;
 	/* PASSWORD_MIN_LENGTH (12; 8..1024). */
 	long password_min;
 	/* LOGIN_MAX_FAILURES (5; 1..1000) and the failed-login windows. */
 	long login_max_failures;
 	struct login_guard *login_guard;
+	/* CivetWeb's worker threads: cfg.threads + WS_MAX_CLIENTS. */
+	int total_threads;
 };
 
 /* When every request thread holds a connection, others wait in the
@@ -72,6 +75,10 @@ extern struct app app;
 struct worker {
 	claims_db *db;
 };
+
+/* The worker's connection, opened at its first use; NULL when it cannot be
+ * opened (main.c). */
+claims_db *worker_db(struct worker *w);
 
 #define REQUEST_MAX_PARAMS 64
 #define ROUTE_MAX_ARGS 2
@@ -173,6 +180,8 @@ int handle_payers_list(struct request *req);
 int handle_parser_logs(struct request *req);
 int handle_audit_logs(struct request *req);
 int handle_audit_stats(struct request *req);
+/* metrics.c */
+int handle_metrics(struct request *req);
 /* handlers_upload.c */
 int handle_claims_upload(struct request *req);
 int handle_remits_upload(struct request *req);

@@ -321,6 +321,221 @@ json_is_valid_utf8(const char *s, size_t len)
 	return true;
 }
 
+/* ---- json_validate(): a state machine with an explicit stack */
+
+struct jv {
+	const char *s;
+	size_t len, pos;
+	char *reason;
+	size_t reason_len;
+};
+
+static bool
+jv_fail(struct jv *v, const char *what)
+{
+	if (v->pos >= v->len)
+		snprintf(v->reason, v->reason_len, "unexpected end of input");
+	else
+		snprintf(v->reason, v->reason_len, "%s at position %zu", what, v->pos);
+	return false;
+}
+
+static void
+jv_space(struct jv *v)
+{
+	while (v->pos < v->len && (v->s[v->pos] == ' ' || v->s[v->pos] == '\t' ||
+				   v->s[v->pos] == '\n' || v->s[v->pos] == '\r'))
+		v->pos++;
+}
+
+static bool
+jv_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static bool
+jv_string(struct jv *v)
+{
+	v->pos++; /* the opening quote */
+	while (v->pos < v->len) {
+		unsigned char c = (unsigned char)v->s[v->pos];
+
+		if (c == '"') {
+			v->pos++;
+			return true;
+		}
+		if (c < 0x20)
+			return jv_fail(v, "control character in a string");
+		if (c != '\\') {
+			v->pos++;
+			continue;
+		}
+		v->pos++;
+		if (v->pos >= v->len)
+			break;
+		c = (unsigned char)v->s[v->pos];
+		if (c == 'u') {
+			for (int i = 1; i <= 4; i++)
+				if (v->pos + (size_t)i >= v->len || !jv_hex(v->s[v->pos + (size_t)i])) {
+					v->pos += (size_t)i;
+					return jv_fail(v, "invalid \\u escape");
+				}
+			v->pos += 5;
+		} else if (strchr("\"\\/bfnrt", c) && c) {
+			v->pos++;
+		} else {
+			return jv_fail(v, "invalid escape");
+		}
+	}
+	return jv_fail(v, "unterminated string");
+}
+
+static bool
+jv_digits(struct jv *v)
+{
+	size_t start = v->pos;
+
+	while (v->pos < v->len && v->s[v->pos] >= '0' && v->s[v->pos] <= '9')
+		v->pos++;
+	return v->pos > start;
+}
+
+static bool
+jv_number(struct jv *v)
+{
+	if (v->s[v->pos] == '-')
+		v->pos++;
+	if (v->pos < v->len && v->s[v->pos] == '0')
+		v->pos++;
+	else if (!jv_digits(v))
+		return jv_fail(v, "invalid number");
+	if (v->pos < v->len && v->s[v->pos] == '.') {
+		v->pos++;
+		if (!jv_digits(v))
+			return jv_fail(v, "invalid number");
+	}
+	if (v->pos < v->len && (v->s[v->pos] == 'e' || v->s[v->pos] == 'E')) {
+		v->pos++;
+		if (v->pos < v->len && (v->s[v->pos] == '+' || v->s[v->pos] == '-'))
+			v->pos++;
+		if (!jv_digits(v))
+			return jv_fail(v, "invalid number");
+	}
+	return true;
+}
+
+static bool
+jv_literal(struct jv *v)
+{
+	static const char *const words[] = { "true", "false", "null" };
+
+	for (size_t i = 0; i < 3; i++) {
+		size_t n = strlen(words[i]);
+
+		if (v->len - v->pos >= n && memcmp(v->s + v->pos, words[i], n) == 0) {
+			v->pos += n;
+			return true;
+		}
+	}
+	return jv_fail(v, "unexpected character");
+}
+
+bool
+json_validate(const char *s, size_t len, char *reason, size_t reason_len)
+{
+	struct jv v = { s, len, 0, reason, reason_len };
+	char *stack; /* '{' or '[' per open container */
+	size_t depth = 0;
+	enum { VALUE, KEY, AFTER } state = VALUE;
+	bool ok = false;
+
+	jv_space(&v);
+	if (v.pos == len) {
+		snprintf(reason, reason_len, "empty message");
+		return false;
+	}
+	if (!json_is_valid_utf8(s, len)) {
+		snprintf(reason, reason_len, "not valid UTF-8");
+		return false;
+	}
+	stack = malloc(len);
+	if (!stack) {
+		snprintf(reason, reason_len, "out of memory");
+		return false;
+	}
+	for (;;) {
+		jv_space(&v);
+		if (state == AFTER && depth == 0) {
+			if (v.pos < len) {
+				jv_fail(&v, "extra data after the value");
+				break;
+			}
+			ok = true;
+			break;
+		}
+		if (v.pos >= len) {
+			jv_fail(&v, "");
+			break;
+		}
+		char c = s[v.pos];
+
+		if (state == KEY) {
+			if (c != '"') {
+				jv_fail(&v, "expected a string key");
+				break;
+			}
+			if (!jv_string(&v))
+				break;
+			jv_space(&v);
+			if (v.pos >= len || s[v.pos] != ':') {
+				jv_fail(&v, "expected ':'");
+				break;
+			}
+			v.pos++;
+			state = VALUE;
+		} else if (state == AFTER) {
+			char top = stack[depth - 1];
+
+			if (c == ',') {
+				v.pos++;
+				state = top == '{' ? KEY : VALUE;
+			} else if ((top == '{' && c == '}') || (top == '[' && c == ']')) {
+				v.pos++;
+				depth--;
+			} else {
+				jv_fail(&v, top == '{' ? "expected ',' or '}'" : "expected ',' or ']'");
+				break;
+			}
+		} else if (c == '{' || c == '[') {
+			stack[depth++] = c;
+			v.pos++;
+			jv_space(&v);
+			if (v.pos < len && s[v.pos] == (c == '{' ? '}' : ']')) {
+				v.pos++;
+				depth--;
+				state = AFTER;
+			} else {
+				state = c == '{' ? KEY : VALUE;
+			}
+		} else if (c == '"') {
+			if (!jv_string(&v))
+				break;
+			state = AFTER;
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			if (!jv_number(&v))
+				break;
+			state = AFTER;
+		} else {
+			if (!jv_literal(&v))
+				break;
+			state = AFTER;
+		}
+	}
+	free(stack);
+	return ok;
+}
+
 int
 json_body_string(const char *body, const char *key, char **out)
 {

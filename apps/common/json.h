@@ -61,6 +61,15 @@ bool json_is_valid_utf8(const char *s, size_t len);
  * @p max_depth deep.  A cheap scan, run before any parse of outside JSON. */
 bool json_depth_ok(const char *s, size_t len, int max_depth);
 
+/*
+ * Whether the @p len bytes at @p s are exactly one JSON value (RFC 8259, any
+ * type, whitespace around it allowed) in UTF-8.  When not, @p reason gets
+ * why, e.g. "empty message", "not valid UTF-8", "expected ':' at position
+ * 5", "unexpected end of input".  Iterative: the nesting depth costs heap,
+ * not stack (at most @p len bytes).
+ */
+bool json_validate(const char *s, size_t len, char *reason, size_t reason_len);
+
 enum {
 	JSON_BODY_OK = 0,
 	JSON_BODY_INVALID = -1,    /* not JSON */

@@ -57,6 +57,51 @@ typedef enum claims_ingest_expect {
 /** Called while a file is read: @p done of @p total bytes (total 0 when unknown). */
 typedef void (*claims_ingest_progress_cb)(int64_t done, int64_t total, void *payload);
 
+/** What an ingest event reports (claims_ingest_options.event_cb). */
+typedef enum claims_ingest_event_type {
+	/** A claim of a committed transaction set (created, replaced, voided
+	 *  or resubmitted unchanged): claim_id, claim_control_number, status. */
+	CLAIMS_INGEST_EVENT_CLAIM = 1,
+	/** A remittance (CLP) of a committed set, new or already stored:
+	 *  remittance_id, claim_control_number, payment, status. */
+	CLAIMS_INGEST_EVENT_REMITTANCE = 2,
+	/** An episode made by the linking after a set (engine.md §1.1):
+	 *  episode_id, claim_id, remittance_id, status. */
+	CLAIMS_INGEST_EVENT_EPISODE = 3,
+	/** A transaction set was stored (or rolled back, when its SE was
+	 *  missing): sets_done of sets_total. */
+	CLAIMS_INGEST_EVENT_SET = 4,
+} claims_ingest_event_type;
+
+/**
+ * One event of an ingest, reported after the transaction it is about has
+ * committed (nothing is reported about a set that was rolled back but its
+ * SET event).  For each set: its CLAIM or REMITTANCE events in file order,
+ * then its EPISODE events, then the SET event.  Statuses are read after the
+ * set's linking.  Fields a type does not name are 0 / NULL.  The strings are
+ * the library's, valid only during the callback.
+ */
+typedef struct claims_ingest_event {
+	claims_ingest_event_type type;
+	int64_t claim_id;
+	int64_t remittance_id;
+	int64_t episode_id;
+	/** CLM01 / CLP01. */
+	const char *claim_control_number;
+	/** claims.status, remittances.status or claim_episodes.status. */
+	const char *status;
+	/** REMITTANCE: CLP04 in cents; has_payment false when absent. */
+	bool has_payment;
+	int64_t payment_cents;
+	/** SET: the sets stored so far and the supported sets the first pass
+	 *  found in the file. */
+	int64_t sets_done, sets_total;
+} claims_ingest_event;
+
+/** Called with each event of a storing ingest.  It must not use the
+ *  database handle of the ingest. */
+typedef void (*claims_ingest_event_cb)(const claims_ingest_event *event, void *payload);
+
 #define CLAIMS_INGEST_OPTIONS_VERSION 1
 
 /** Options of claims_ingest_*().  Start from CLAIMS_INGEST_OPTIONS_INIT. */
@@ -96,10 +141,19 @@ typedef struct claims_ingest_options {
 	 *  while read, and CLAIMS_EDECRYPT refuses it (nothing stored) when it
 	 *  does not verify.  Needs a data key on the handle.  Default false. */
 	bool sealed;
+	/** Optional event callback and payload (claims_ingest_event): what
+	 *  was stored, linked, and how many sets are done, as it happens.
+	 *  Each CLAIM or REMITTANCE event costs one indexed read.  Default
+	 *  NULL. */
+	claims_ingest_event_cb event_cb;
+	void *event_payload;
+	/** At most this many CLAIM events and this many REMITTANCE events per
+	 *  file, the first ones (e.g. 100); 0 (default) = every one. */
+	size_t event_records_max;
 } claims_ingest_options;
 
 #define CLAIMS_INGEST_OPTIONS_INIT \
-	{ CLAIMS_INGEST_OPTIONS_VERSION, CLAIMS_X12_TOLERANT, CLAIMS_INGEST_ANY, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL, false, NULL, false }
+	{ CLAIMS_INGEST_OPTIONS_VERSION, CLAIMS_X12_TOLERANT, CLAIMS_INGEST_ANY, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL, false, NULL, false, NULL, NULL, 0 }
 
 /** One stored issue (spec/x12.md §4), owned by its result. */
 typedef struct claims_ingest_issue {
@@ -216,6 +270,9 @@ CLAIMS_API void claims_ingest_result_free(claims_ingest_result *result);
 
 /** "ingested", "duplicate", "refused"; "unknown" otherwise.  Static.  Thread-safe. */
 CLAIMS_API const char *claims_ingest_status_to_str(claims_ingest_status status);
+
+/** "claim", "remittance", "episode", "set"; "unknown" otherwise.  Static.  Thread-safe. */
+CLAIMS_API const char *claims_ingest_event_type_to_str(claims_ingest_event_type type);
 
 /** "any", "837", "835" (ingest_jobs.expected_type, the upload's file_type);
  *  NULL for any other value.  Static.  Thread-safe. */

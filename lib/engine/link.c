@@ -212,7 +212,7 @@ rule_c:
  * §1.4) and recompute the claim's status. */
 static int
 make_episode(claims_db *db, const struct claims__link_remit *r, int64_t claim_id,
-	     const char *method, int64_t *ep_out, int64_t *partner)
+	     const char *method, int64_t *ep_out, int64_t *partner, const char **status_out)
 {
 	struct claims__episode_new e = { .claim_id = claim_id, .remittance_id = r->id,
 					 .link_method = method };
@@ -256,12 +256,15 @@ make_episode(claims_db *db, const struct claims__link_remit *r, int64_t claim_id
 		}
 	} else {
 		rc = claims__store_reversal_open(db, claim_id, *ep_out, r, &other);
-		if (rc == CLAIMS_OK && other)
+		if (rc == CLAIMS_OK && other) {
 			rc = claims__store_episode_mark_reversed(db, *ep_out, other);
+			e.status = "reversed";
+		}
 	}
 	if (rc < 0)
 		return rc;
 	*partner = other;
+	*status_out = e.status;
 	return claims__store_claim_recompute_status(db, claim_id);
 }
 
@@ -292,11 +295,17 @@ cmp_cand(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* What link_one() made (LINKED only): the claim and the new episode's status. */
+struct made {
+	int64_t claim_id;
+	const char *status;
+};
+
 /* Link one remittance; the caller holds the write transaction.  *episode_id
  * receives the remittance's episode (LINKED, ALREADY_LINKED), else 0. */
 static int
 link_one(claims_db *db, int64_t remit_id, const claims_engine_config *cfg,
-	 claims_link_result *res, int64_t *episode_id)
+	 claims_link_result *res, int64_t *episode_id, struct made *made)
 {
 	struct claims__link_remit r;
 	struct claims__link_claims all = { 0 };
@@ -330,8 +339,9 @@ link_one(claims_db *db, int64_t remit_id, const claims_engine_config *cfg,
 		int64_t ep = 0;
 
 		res->outcome = CLAIMS_LINK_LINKED;
+		made->claim_id = view.v[0]->id;
 		rc = make_episode(db, &r, view.v[0]->id, method, &ep,
-				  &res->reversal_partner_episode_id);
+				  &res->reversal_partner_episode_id, &made->status);
 		*episode_id = ep;
 	} else if (view.n > 1) {
 		char *details = NULL;
@@ -374,13 +384,15 @@ out:
 /* One remittance in its own transaction. */
 static int
 link_txn(claims_db *db, int64_t remit_id, const claims_engine_config *cfg, claims_link_result *res,
-	 int64_t *episode_id)
+	 int64_t *episode_id, struct made *made)
 {
 	int rc = claims__exec(db, "BEGIN IMMEDIATE");
 
+	made->claim_id = 0;
+	made->status = NULL;
 	if (rc < 0)
 		return rc;
-	rc = link_one(db, remit_id, cfg, res, episode_id);
+	rc = link_one(db, remit_id, cfg, res, episode_id, made);
 	if (rc == CLAIMS_OK)
 		rc = claims__commit(db);
 	if (rc < 0)
@@ -402,6 +414,7 @@ claims_link_remittance(claims_link_result **out, claims_db *db, int64_t remittan
 {
 	claims_engine_config c;
 	claims_link_result *res;
+	struct made made;
 	int64_t episode_id = 0;
 	int rc;
 
@@ -418,7 +431,7 @@ claims_link_remittance(claims_link_result **out, claims_db *db, int64_t remittan
 	res = claims__calloc(1, sizeof(*res));
 	if (!res)
 		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
-	rc = link_txn(db, remittance_id, &c, res, &episode_id);
+	rc = link_txn(db, remittance_id, &c, res, &episode_id, &made);
 	if (rc == CLAIMS_OK && episode_id)
 		rc = claims_episode_get(&res->episode, db, episode_id);
 	if (rc < 0) {
@@ -466,18 +479,21 @@ count_outcome(claims_link_summary *s, claims_link_outcome o)
 
 static int
 link_ids(claims_db *db, const struct claims__ids *ids, const claims_engine_config *cfg,
-	 claims_link_summary *sum)
+	 claims_link_summary *sum, claims__linked_cb on_linked, void *payload)
 {
 	claims_link_result res;
 	int rc = CLAIMS_OK;
 
 	for (size_t i = 0; i < ids->n && rc == CLAIMS_OK; i++) {
+		struct made made;
 		int64_t episode_id;
 
 		memset(&res, 0, sizeof(res));
-		rc = link_txn(db, ids->v[i], cfg, &res, &episode_id);
+		rc = link_txn(db, ids->v[i], cfg, &res, &episode_id, &made);
 		if (rc == CLAIMS_OK)
 			count_outcome(sum, res.outcome);
+		if (rc == CLAIMS_OK && res.outcome == CLAIMS_LINK_LINKED && on_linked)
+			on_linked(episode_id, made.claim_id, ids->v[i], made.status, payload);
 		result_clear(&res);
 	}
 	return rc;
@@ -500,7 +516,7 @@ claims_link_all(claims_link_summary *out, claims_db *db, const claims_engine_con
 		return rc;
 	rc = claims__store_remits_unprocessed(db, &ids);
 	if (rc == CLAIMS_OK)
-		rc = link_ids(db, &ids, &c, out);
+		rc = link_ids(db, &ids, &c, out, NULL, NULL);
 	claims__ids_free(&ids);
 	if (rc == CLAIMS_OK)
 		claims__clear_error(db);
@@ -509,7 +525,8 @@ claims_link_all(claims_link_summary *out, claims_db *db, const claims_engine_con
 
 int
 claims__engine_link_after_set(claims_db *db, bool is_835, const int64_t *ids, size_t n,
-			      const claims_engine_config *cfg, int64_t *linked)
+			      const claims_engine_config *cfg, int64_t *linked,
+			      claims__linked_cb on_linked, void *payload)
 {
 	struct claims__ids todo = { 0 };
 	claims_link_summary sum = { 0 };
@@ -528,7 +545,7 @@ claims__engine_link_after_set(claims_db *db, bool is_835, const int64_t *ids, si
 	}
 	if (rc == CLAIMS_OK) {
 		claims__ids_sort_unique(&todo);
-		rc = link_ids(db, &todo, &c, &sum);
+		rc = link_ids(db, &todo, &c, &sum, on_linked, payload);
 	}
 	*linked = sum.linked;
 	claims__ids_free(&todo);
@@ -577,7 +594,9 @@ claims_episode_link(claims_episode **out, bool *created, claims_db *db, int64_t 
 					       "remittance %" PRId64 " is linked to claim %" PRId64,
 					       remittance_id, ep.claim_id);
 	} else {
-		rc = make_episode(db, &r, claim_id, "manual", &id, &partner);
+		const char *status;
+
+		rc = make_episode(db, &r, claim_id, "manual", &id, &partner, &status);
 		made = true;
 	}
 	if (rc < 0)

@@ -104,6 +104,19 @@ struct ingest {
 
 	/* the current set's claims or new remittances, linked after its COMMIT */
 	struct claims__ids link_ids;
+
+	/* events (opts->event_cb): the set's stored claims or remittances and
+	 * the episodes its linking made, reported after the COMMIT */
+	struct claims__ids ev_ids;
+	struct linked_ev *ev_eps;
+	size_t n_eps, cap_eps;
+	int64_t sets_total, sets_done;
+	size_t claims_reported, remits_reported; /* CLAIM / REMITTANCE events so far */
+};
+
+struct linked_ev {
+	int64_t episode_id, claim_id, remittance_id;
+	const char *status; /* static text of the engine */
 };
 
 /* Remember a stored claim or new remittance of the set for linking. */
@@ -114,6 +127,25 @@ link_later(struct ingest *ing, int64_t id)
 		return CLAIMS_OK;
 	ing->store_rc = claims__set_error(ing->db, CLAIMS_ENOMEM, "out of memory");
 	return ing->store_rc;
+}
+
+/* Keep an episode the set's linking made, for its event. */
+static void
+on_linked(int64_t episode_id, int64_t claim_id, int64_t remittance_id, const char *status,
+	  void *payload)
+{
+	struct ingest *ing = payload;
+
+	if (ing->n_eps == ing->cap_eps) {
+		size_t cap = ing->cap_eps ? ing->cap_eps * 2 : 16;
+		struct linked_ev *v = claims__realloc(ing->ev_eps, cap * sizeof(*v));
+
+		if (!v)
+			return; /* out of memory: that event is not reported */
+		ing->ev_eps = v;
+		ing->cap_eps = cap;
+	}
+	ing->ev_eps[ing->n_eps++] = (struct linked_ev){ episode_id, claim_id, remittance_id, status };
 }
 
 /* Linking after a committed set (engine.md §1.1), in its own transactions.
@@ -129,12 +161,96 @@ link_set(struct ingest *ing)
 		return;
 	rc = claims__engine_link_after_set(ing->db, ing->set_type == CLAIMS_X12_TYPE_835,
 					   ing->link_ids.v, ing->link_ids.n, ing->opts->engine,
-					   &linked);
+					   &linked, ing->opts->event_cb ? on_linked : NULL, ing);
 	ing->counts.episodes_linked += linked;
 	if (rc < 0)
 		claims__log(ing->db, CLAIMS_LOG_WARNING, "linking after %s stopped: %s",
 			    ing->filename, claims_db_errmsg(ing->db));
 	ing->link_ids.n = 0;
+}
+
+/* The events of a set that has just been stored (or rolled back: its SET
+ * event only).  A failed read stops the set's record events; the ingest
+ * goes on. */
+static void
+report_set(struct ingest *ing, bool stored)
+{
+	claims_ingest_event_cb cb = ing->opts->event_cb;
+	void *payload = ing->opts->event_payload;
+	claims_ingest_event ev;
+	int rc = CLAIMS_OK;
+
+	ing->sets_done++;
+	if (!cb)
+		return;
+	for (size_t i = 0; stored && rc == CLAIMS_OK && i < ing->ev_ids.n; i++) {
+		memset(&ev, 0, sizeof(ev));
+		if (ing->set_type == CLAIMS_X12_TYPE_835) {
+			struct claims__link_remit r;
+			bool found;
+
+			rc = claims__store_link_remit_load(ing->db, ing->ev_ids.v[i], &r, &found);
+			if (rc < 0 || !found)
+				continue;
+			ev.type = CLAIMS_INGEST_EVENT_REMITTANCE;
+			ev.remittance_id = r.id;
+			ev.claim_control_number = r.claim_control_number;
+			ev.status = r.status;
+			ev.has_payment = r.has_payment;
+			ev.payment_cents = r.payment_cents;
+			cb(&ev, payload);
+			claims__link_remit_clear(&r);
+		} else {
+			char status[16], *ccn = NULL;
+			bool found;
+
+			rc = claims__store_claim_brief(ing->db, ing->ev_ids.v[i], &ccn, status, &found);
+			if (rc < 0 || !found)
+				continue;
+			ev.type = CLAIMS_INGEST_EVENT_CLAIM;
+			ev.claim_id = ing->ev_ids.v[i];
+			ev.claim_control_number = ccn;
+			ev.status = status;
+			cb(&ev, payload);
+			claims__free(ccn);
+		}
+	}
+	if (rc < 0)
+		claims__log(ing->db, CLAIMS_LOG_WARNING, "reading back %s for its events: %s",
+			    ing->filename, claims_db_errmsg(ing->db));
+	for (size_t i = 0; stored && i < ing->n_eps; i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.type = CLAIMS_INGEST_EVENT_EPISODE;
+		ev.episode_id = ing->ev_eps[i].episode_id;
+		ev.claim_id = ing->ev_eps[i].claim_id;
+		ev.remittance_id = ing->ev_eps[i].remittance_id;
+		ev.status = ing->ev_eps[i].status;
+		cb(&ev, payload);
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.type = CLAIMS_INGEST_EVENT_SET;
+	ev.sets_done = ing->sets_done;
+	ev.sets_total = ing->sets_total > ing->sets_done ? ing->sets_total : ing->sets_done;
+	cb(&ev, payload);
+}
+
+/* Remember a stored claim or remittance of the set for its event (the
+ * first event_records_max of the file). */
+static int
+report_later(struct ingest *ing, int64_t id)
+{
+	size_t max = ing->opts->event_records_max;
+	size_t *reported = ing->set_type == CLAIMS_X12_TYPE_835 ? &ing->remits_reported
+								: &ing->claims_reported;
+
+	if (!ing->opts->event_cb || (max && *reported >= max))
+		return CLAIMS_OK;
+	if (claims__ids_push(&ing->ev_ids, id) == CLAIMS_OK) {
+		(*reported)++;
+		return CLAIMS_OK;
+	}
+	ing->store_rc = claims__set_error(ing->db, CLAIMS_ENOMEM, "out of memory");
+	return ing->store_rc;
 }
 
 /* ------------------------------------------------------------ issues */
@@ -377,7 +493,8 @@ on_claim(const struct claims__claim_rec *c, void *payload)
 	case CLAIMS__CLAIM_UNCHANGED: ing->set_counts.claims_unchanged++; break;
 	}
 	attach_issues(ing, &c->issues, id, 0, c->claim_control_number);
-	return link_later(ing, id);
+	rc = report_later(ing, id);
+	return rc < 0 ? rc : link_later(ing, id);
 }
 
 static int
@@ -423,6 +540,9 @@ on_remit(const struct claims__remit_rec *r, void *payload)
 	else
 		ing->set_counts.remittances_unchanged++;
 	attach_issues(ing, &r->issues, 0, id, r->claim_control_number);
+	rc = report_later(ing, id);
+	if (rc < 0)
+		return rc;
 	return created ? link_later(ing, id) : CLAIMS_OK;
 }
 
@@ -455,8 +575,12 @@ begin_set(struct ingest *ing)
 	ing->payer_db_id = 0;
 	memset(&ing->set_counts, 0, sizeof(ing->set_counts));
 	ing->link_ids.n = 0;
-	if (ing->pass == 1)
+	ing->ev_ids.n = 0;
+	ing->n_eps = 0;
+	if (ing->pass == 1) {
+		ing->sets_total++;
 		return CLAIMS_OK;
+	}
 	rc = claims__exec(ing->db, "BEGIN IMMEDIATE");
 	if (rc < 0)
 		return rc;
@@ -528,8 +652,10 @@ end_set(struct ingest *ing, bool completed)
 			ing->counts.remittances_unchanged += sc->remittances_unchanged;
 		}
 		ing->in_txn = false;
-		if (rc == CLAIMS_OK)
+		if (rc == CLAIMS_OK) {
 			link_set(ing);
+			report_set(ing, true);
+		}
 		return rc;
 	}
 	/* Not closed by its SE: nothing of it stays, but its issues do, no
@@ -540,6 +666,7 @@ end_set(struct ingest *ing, bool completed)
 		ing->pending[i].claim_id = 0;
 		ing->pending[i].remittance_id = 0;
 	}
+	report_set(ing, false);
 	return CLAIMS_OK;
 }
 
@@ -1096,6 +1223,8 @@ ingest_source(claims_ingest_result **out, claims_db *db, struct source *src,
 	clear_pending(&ing);
 	claims__free(ing.pending);
 	claims__ids_free(&ing.link_ids);
+	claims__ids_free(&ing.ev_ids);
+	claims__free(ing.ev_eps);
 	if (rc < 0) {
 		claims_ingest_result_free(r);
 		return rc;
@@ -1503,6 +1632,18 @@ claims_ingest_status_to_str(claims_ingest_status status)
 	case CLAIMS_INGEST_INGESTED: return "ingested";
 	case CLAIMS_INGEST_DUPLICATE: return "duplicate";
 	case CLAIMS_INGEST_REFUSED: return "refused";
+	}
+	return "unknown";
+}
+
+const char *
+claims_ingest_event_type_to_str(claims_ingest_event_type type)
+{
+	switch (type) {
+	case CLAIMS_INGEST_EVENT_CLAIM: return "claim";
+	case CLAIMS_INGEST_EVENT_REMITTANCE: return "remittance";
+	case CLAIMS_INGEST_EVENT_EPISODE: return "episode";
+	case CLAIMS_INGEST_EVENT_SET: return "set";
 	}
 	return "unknown";
 }

@@ -2,6 +2,8 @@
 #include "testutil.h"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static void
 test_strerror_never_null(void **state)
@@ -292,9 +294,81 @@ test_log_callback(void **state)
 	tu_tmpdir_free(dir);
 }
 
-int
-main(void)
+/* Run this program as another process that opens @p path with SQLite,
+ * reads, and closes: the last connection to close checkpoints and removes
+ * the -wal file, unless another process still holds its lock. */
+static void
+other_process_reads(const char *path)
 {
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	pid_t pid;
+	int status = -1;
+
+	assert_true(n > 0);
+	self[n] = '\0';
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl(self, self, "--read-and-close", path, (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static int
+read_and_close(const char *path)
+{
+	sqlite3 *s = NULL;
+	int rc = sqlite3_open_v2(path, &s, SQLITE_OPEN_READWRITE, NULL);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+	sqlite3_close(s);
+	return rc == SQLITE_OK ? 0 : 1;
+}
+
+/* Opening a second handle on a file this process already has open must not
+ * drop the first one's locks (POSIX locks go with any close of the file):
+ * another process would then take the database for itself, checkpoint and
+ * remove the WAL under the first handle. */
+static void
+test_second_open_keeps_the_first_ones_locks(void **state)
+{
+	char *dir = tu_tmpdir();
+	char *path = tu_path(dir, "locks.db");
+	char wal[4200];
+	claims_db *a = NULL, *b = NULL;
+
+	(void)state;
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	assert_int_equal(claims_db_open(&a, path, NULL), CLAIMS_OK);
+	tu_exec(a, "CREATE TABLE lockcheck(x); INSERT INTO lockcheck VALUES (1)");
+	assert_int_equal(access(wal, F_OK), 0);
+
+	/* Without a second open, the other process cannot remove the WAL... */
+	other_process_reads(path);
+	assert_int_equal(access(wal, F_OK), 0);
+	/* ...nor after one. */
+	assert_int_equal(claims_db_open(&b, path, NULL), CLAIMS_OK);
+	other_process_reads(path);
+	assert_int_equal(access(wal, F_OK), 0);
+	assert_int_equal(tu_query_int(a, "SELECT count(*) FROM lockcheck"), 1);
+
+	claims_db_close(b);
+	claims_db_close(a);
+	free(path);
+	tu_tmpdir_free(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "--read-and-close") == 0)
+		return read_and_close(argv[2]);
+
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strerror_never_null),
 		cmocka_unit_test(test_version),
@@ -307,6 +381,7 @@ main(void)
 		cmocka_unit_test(test_constraint_errors_map),
 		cmocka_unit_test(test_busy_maps_to_ebusy),
 		cmocka_unit_test(test_log_callback),
+		cmocka_unit_test(test_second_open_keeps_the_first_ones_locks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
