@@ -43,7 +43,7 @@ fi
 # threads test, and claimsd with the CLI for the 64-client server test),
 # then run that suite without meson's full rebuild.
 if setup build-tsan --buildtype=debug -Db_sanitize=thread -Dapps=enabled &&
-	ninja -C build-tsan tests/unit/test_cache apps/claimsd apps/claims; then
+	ninja -C build-tsan tests/unit/test_cache tests/unit/test_ratelimit apps/claimsd apps/claims; then
 	CLAIMS_CONCURRENCY_SECONDS=15 meson test -C build-tsan --no-rebuild --setup=sanitize \
 		--suite concurrency --print-errorlogs --num-processes 2 || status=1
 else

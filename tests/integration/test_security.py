@@ -249,6 +249,36 @@ class SecurityCatalog(TempDirTestCase):
         self.assert_401(self.call('GET', '/api/v1/nothing'), 'Authentication required', False)
         self.assert_error(self.call('GET', '/api/v1/nothing', self.clerk), 404, 'NOT_FOUND')
 
+    def ws_upgrade(self, query='', headers=None):
+        import socket
+        sock = socket.create_connection(('127.0.0.1', self.server.port), timeout=10)
+        try:
+            extra = ''.join(f'{k}: {v}\r\n' for k, v in (headers or {}).items())
+            sock.sendall((f'GET /ws/notifications{query} HTTP/1.1\r\nHost: x\r\n'
+                          'Upgrade: websocket\r\nConnection: Upgrade\r\n'
+                          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n'
+                          f'Sec-WebSocket-Version: 13\r\n{extra}\r\n').encode())
+            data = b''
+            while b'\r\n\r\n' not in data:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            return data.split(b'\r\n', 1)[0].decode(), data
+        finally:
+            sock.close()
+
+    def test_24_websocket_upgrade_needs_token(self):
+        line, data = self.ws_upgrade()
+        self.assertEqual(line, 'HTTP/1.1 401 Unauthorized')
+        self.assertIn(b'WWW-Authenticate: Bearer realm="claims"\r\n', data)
+        line, _ = self.ws_upgrade('?token=' + make_token('admin', key=OTHER))
+        self.assertEqual(line, 'HTTP/1.1 401 Unauthorized')
+        line, _ = self.ws_upgrade('?token=' + self.clerk)
+        self.assertEqual(line, 'HTTP/1.1 101 Switching Protocols')
+        line, _ = self.ws_upgrade(headers={'Authorization': 'Bearer ' + self.clerk})
+        self.assertEqual(line, 'HTTP/1.1 101 Switching Protocols')
+
     # ---- logins
     def login(self, body, ctype='application/json'):
         return self.call('POST', '/api/v1/auth/token', headers={'Content-Type': ctype},
