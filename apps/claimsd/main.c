@@ -454,6 +454,10 @@ run(void)
 	/* Each open WebSocket holds a worker thread for its reading: room for
 	 * WS_MAX_CLIENTS of them beside the request threads. */
 	app.total_threads = config.threads + notify_threads(&notify_cfg);
+	if (sem_init(&app.request_slots, 0, (unsigned)config.threads) != 0) {
+		fprintf(stderr, "claimsd: cannot create the request slots\n");
+		return EXIT_INTERNAL;
+	}
 	snprintf(threads_opt, sizeof(threads_opt), "%d", app.total_threads);
 
 	memset(&callbacks, 0, sizeof(callbacks));

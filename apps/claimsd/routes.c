@@ -195,6 +195,8 @@ routes_dispatch(struct mg_connection *conn, void *cbdata)
 	int status;
 
 	(void)cbdata;
+	while (sem_wait(&app.request_slots) != 0)
+		; /* EINTR */
 	security_begin(&ex, conn);
 	/* The query first: the audit trail examines it for every answer,
 	 * refusals before a handler included. */
@@ -211,5 +213,6 @@ routes_dispatch(struct mg_connection *conn, void *cbdata)
 done:
 	security_end(&ex);
 	request_free(&req);
+	sem_post(&app.request_slots);
 	return status;
 }

@@ -501,6 +501,15 @@ append(char *buf, size_t cap, size_t used, const char *fmt, ...)
 	return used + (size_t)n < cap ? used + (size_t)n : cap - 1;
 }
 
+static double
+seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 size_t
 security_headers(char *buf, size_t cap, int status)
 {
@@ -509,8 +518,15 @@ security_headers(char *buf, size_t cap, int status)
 	size_t n = 0;
 
 	buf[0] = '\0';
-	if (current)
+	if (current && !current->measured) {
+		/* Counted before the first byte goes out, so that a client
+		 * never sees an answer that /metrics does not count yet. */
 		current->status = status;
+		current->measured = true;
+		metrics_observe_request(current->method,
+					current->route ? current->route : METRICS_ROUTE_UNMATCHED,
+					status, seconds_since(&current->t0));
+	}
 	n = append(buf, cap, n,
 		   "X-Content-Type-Options: nosniff\r\n"
 		   "X-Frame-Options: DENY\r\n"
@@ -594,14 +610,6 @@ security_note_upload(const char *sha256_hex)
 		snprintf(current->upload_sha256, sizeof(current->upload_sha256), "%s", sha256_hex);
 }
 
-static double
-seconds_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
 
 void
 security_end(struct exchange *ex)
@@ -628,7 +636,8 @@ security_end(struct exchange *ex)
 
 		audit_record(&ev);
 	}
-	metrics_observe_request(ex->method, route, ex->status, duration);
+	if (!ex->measured) /* the upgrade: CivetWeb answers the 101 */
+		metrics_observe_request(ex->method, route, ex->status, duration);
 	/* The log names the route template, never the path, the query or
 	 * anything from a body (security.md §4). */
 	if (ex->status >= 500 || app.log_level <= LOG_DEBUG)

@@ -80,6 +80,7 @@ struct exchange {
 	bool admin;
 	int64_t token_exp;
 	int status;                 /* the status sent, 0 before */
+	bool measured;              /* counted in the metrics already */
 	/* Copies kept for the audit trail (only with a PHI key). */
 	char *request_body;
 	size_t request_len;

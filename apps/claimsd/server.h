@@ -2,6 +2,7 @@
 #ifndef CLAIMSD_SERVER_H
 #define CLAIMSD_SERVER_H
 
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -60,6 +61,11 @@ struct app {
 	struct login_guard *login_guard;
 	/* CivetWeb's worker threads: cfg.threads + WS_MAX_CLIENTS. */
 	int total_threads;
+	/* At most cfg.threads HTTP requests run at once (the WebSocket
+	 * clients have threads of their own): more would only queue on the
+	 * database's write lock, where SQLite's busy handler polls instead of
+	 * queueing and a writer can wait past its timeout. */
+	sem_t request_slots;
 };
 
 /* When every request thread holds a connection, others wait in the
