@@ -405,6 +405,12 @@ run(void)
 		"listening_ports", listen_opt,
 		"num_threads", threads_opt,
 		"enable_keep_alive", "yes",
+		/* An idle keep-alive connection is closed after 5 s, not
+		 * CivetWeb's 500 ms: a client that takes half a second to send
+		 * its next request would race the close and see its request
+		 * dropped.  Idle connections hold threads of the WebSocket
+		 * reserve meanwhile, and the rotation of http.c still applies. */
+		"keep_alive_timeout_ms", "5000",
 		/* A request idle for 30 s is closed; request line plus
 		 * headers are at most 16 KiB (security.md §6), checked by
 		 * security_check() in a larger buffer. */
