@@ -761,7 +761,7 @@ ws_ready(struct mg_connection *conn, void *cbdata)
 	struct msg *m;
 	double t0 = admitted_valid ? admitted_at : now_mono();
 	int64_t expires_at = admitted_valid ? admitted.expires_at : 0;
-	bool reserved = admitted_valid;
+	bool reserved = admitted_valid, started;
 
 	(void)cbdata;
 	admitted_valid = false;
@@ -806,11 +806,8 @@ ws_ready(struct mg_connection *conn, void *cbdata)
 		msg_unref(m);
 	}
 
-	pthread_attr_init(&ta);
-	pthread_attr_setstacksize(&ta, WRITER_STACK);
-	c->has_writer = pthread_create(&c->writer, &ta, writer_main, c) == 0;
-	pthread_attr_destroy(&ta);
-
+	/* In the broadcast before the hello can go out: whatever happens once
+	 * the client has its hello reaches it. */
 	pthread_mutex_lock(&hub.mu);
 	if (reserved && hub.reserved > 0)
 		hub.reserved--;
@@ -821,16 +818,22 @@ ws_ready(struct mg_connection *conn, void *cbdata)
 	hub.connected++;
 	atomic_fetch_add(&hub.connected_gauge, 1);
 	pthread_mutex_lock(&c->mu);
-	if (!c->has_writer) {
-		drop(c); /* nothing could ever be sent to it */
-	} else {
-		c->open = true;
-		atomic_fetch_add(&hub.active, 1);
-		if (hub.stopping)
-			request_close(c, 1001, "Server shutting down", false, NOTIFY_SHUTDOWN);
-	}
+	c->open = true;
+	atomic_fetch_add(&hub.active, 1);
+	if (hub.stopping)
+		request_close(c, 1001, "Server shutting down", false, NOTIFY_SHUTDOWN);
 	pthread_mutex_unlock(&c->mu);
 	pthread_mutex_unlock(&hub.mu);
+
+	pthread_attr_init(&ta);
+	pthread_attr_setstacksize(&ta, WRITER_STACK);
+	started = pthread_create(&c->writer, &ta, writer_main, c) == 0;
+	pthread_attr_destroy(&ta);
+	pthread_mutex_lock(&c->mu);
+	c->has_writer = started;
+	if (!started)
+		drop(c); /* nothing could ever be sent to it */
+	pthread_mutex_unlock(&c->mu);
 	metrics_observe_request("GET", NOTIFY_PATH, 101, now_mono() - t0);
 }
 
