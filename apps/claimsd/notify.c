@@ -992,12 +992,24 @@ static void
 ws_close(const struct mg_connection *conn, void *cbdata)
 {
 	struct client *c = mg_get_user_connection_data(conn);
-	bool stopping;
 
 	(void)cbdata;
 	if (!c)
 		return;
+	/* Why it went is counted before it leaves the count of clients. */
 	pthread_mutex_lock(&hub.mu);
+	pthread_mutex_lock(&c->mu);
+	if (c->open) {
+		c->open = false;
+		atomic_fetch_sub(&hub.active, 1);
+	}
+	if (!c->reason_set) {
+		/* The stream ended without a close frame. */
+		c->reason = hub.stopping ? NOTIFY_SHUTDOWN : NOTIFY_CLOSED_BY_CLIENT;
+		c->reason_set = true;
+		atomic_fetch_add(&hub.disconnects[c->reason], 1);
+	}
+	pthread_mutex_unlock(&c->mu);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -1006,20 +1018,9 @@ ws_close(const struct mg_connection *conn, void *cbdata)
 		c->next->prev = c->prev;
 	hub.connected--;
 	atomic_fetch_sub(&hub.connected_gauge, 1);
-	stopping = hub.stopping;
 	pthread_mutex_unlock(&hub.mu);
 
 	pthread_mutex_lock(&c->mu);
-	if (c->open) {
-		c->open = false;
-		atomic_fetch_sub(&hub.active, 1);
-	}
-	if (!c->reason_set) {
-		/* The stream ended without a close frame. */
-		c->reason = stopping ? NOTIFY_SHUTDOWN : NOTIFY_CLOSED_BY_CLIENT;
-		c->reason_set = true;
-		atomic_fetch_add(&hub.disconnects[c->reason], 1);
-	}
 	c->done = true;
 	pthread_cond_signal(&c->cv);
 	pthread_mutex_unlock(&c->mu);
