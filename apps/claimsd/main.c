@@ -337,6 +337,11 @@ run(void)
 		"num_threads", threads_opt,
 		"enable_keep_alive", "yes",
 		"request_timeout_ms", "30000",
+		/* An idle keep-alive connection keeps its thread this long (the
+		 * 500 ms default closed connections of clients that were merely
+		 * slow to send their next request, once WebSocket room made
+		 * threads plentiful). */
+		"keep_alive_timeout_ms", "5000",
 		"tcp_nodelay", "1",
 		/* Room for many waiting connections: a burst of clients is
 		 * queued, not dropped (SYN retries would cost seconds). */
@@ -371,6 +376,10 @@ run(void)
 	/* Each open WebSocket holds a worker thread for its reading: room for
 	 * WS_MAX_CLIENTS of them beside the request threads. */
 	app.total_threads = config.threads + notify_threads(&notify_cfg);
+	if (sem_init(&app.request_slots, 0, (unsigned)config.threads) != 0) {
+		fprintf(stderr, "claimsd: cannot create the request slots\n");
+		return EXIT_INTERNAL;
+	}
 	snprintf(threads_opt, sizeof(threads_opt), "%d", app.total_threads);
 
 	memset(&callbacks, 0, sizeof(callbacks));
@@ -423,6 +432,7 @@ run(void)
 	jobs_stop(app.jobs);
 	app.jobs = NULL;
 	claims_cache_free(app.cache);
+	sem_destroy(&app.request_slots);
 	fprintf(stderr, "claimsd: stopped\n");
 	return EXIT_OK;
 }

@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,7 +184,10 @@ routes_dispatch(struct mg_connection *conn, void *cbdata)
 	int status;
 
 	(void)cbdata;
+	while (sem_wait(&app.request_slots) != 0 && errno == EINTR)
+		;
 	status = dispatch(conn, info, &route);
+	sem_post(&app.request_slots);
 	/* Every response, by its template (never the raw path). */
 	metrics_observe_request(info->request_method, route ? route : METRICS_ROUTE_UNMATCHED,
 				status, metrics_now() - t0);

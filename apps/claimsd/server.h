@@ -2,6 +2,7 @@
 #ifndef CLAIMSD_SERVER_H
 #define CLAIMSD_SERVER_H
 
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -36,6 +37,10 @@ struct app {
 	atomic_int held_connections;
 	/* CivetWeb's worker threads: cfg.threads + WS_MAX_CLIENTS. */
 	int total_threads;
+	/* cfg.threads permits: at most that many requests are handled at once,
+	 * as before WebSockets took threads from the same pool (the others
+	 * wait their turn here instead of in CivetWeb's queue). */
+	sem_t request_slots;
 };
 
 /* When every request thread holds a connection, others wait in the
