@@ -76,7 +76,6 @@ struct client {
 	int fd; /* the socket, -1 when it was not found */
 	pthread_t writer;
 	bool has_writer;
-	double opened; /* metrics_now() at admission */
 
 	/* mu guards everything below; send_mu is held while a frame is written. */
 	pthread_mutex_t mu;
@@ -429,38 +428,28 @@ notify_job_failed(int64_t job_id, const char *filename, const char *error_json)
 
 /* ------------------------------------------------------------ the writer */
 
-/* The inode of the connection's socket, from the kernel's table of TCP
- * sockets (/proc/net/tcp, tcp6): the one whose local port is the server's
- * and whose peer is the client; 0 when not found. */
+/* The inode of the TCP socket in @p table (/proc/self/net/tcp or tcp6)
+ * whose local port is @p lport and whose peer is @p peer (@p words 32-bit
+ * words, as the kernel holds them) port @p rport; 0 when none is. */
 static unsigned long
-socket_inode(const struct mg_request_info *ri)
+table_inode(const char *table, const uint32_t *peer, int words, unsigned lport, unsigned rport)
 {
-	uint32_t want[4] = { 0 };
-	bool v6 = false;
 	char line[512];
 	unsigned long found = 0;
-	FILE *f;
+	FILE *f = fopen(table, "r");
 
-	if (inet_pton(AF_INET, ri->remote_addr, want) != 1) {
-		if (inet_pton(AF_INET6, ri->remote_addr, want) != 1)
-			return 0;
-		v6 = true;
-	}
-	f = fopen(v6 ? "/proc/self/net/tcp6" : "/proc/self/net/tcp", "r");
 	if (!f)
 		return 0;
 	while (!found && fgets(line, sizeof(line), f)) {
 		char local[40], remote[40];
-		unsigned lport, rport, state;
+		unsigned lp, rp, state;
 		unsigned long inode;
 		uint32_t addr[4] = { 0 };
-		int words = v6 ? 4 : 1;
 
 		if (sscanf(line, " %*d: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %x %*s %*s %*s %*s %*s %lu",
-			   local, &lport, remote, &rport, &state, &inode) != 6)
+			   local, &lp, remote, &rp, &state, &inode) != 6)
 			continue; /* the header */
-		if (lport != (unsigned)ri->server_port || rport != (unsigned)ri->remote_port ||
-		    strlen(remote) != (size_t)words * 8)
+		if (lp != lport || rp != rport || strlen(remote) != (size_t)words * 8)
 			continue;
 		/* Each 32-bit word as the kernel holds it, printed in hex. */
 		for (int i = 0; i < words; i++) {
@@ -470,11 +459,39 @@ socket_inode(const struct mg_request_info *ri)
 			w[8] = '\0';
 			addr[i] = (uint32_t)strtoul(w, NULL, 16);
 		}
-		if (memcmp(addr, want, (size_t)words * 4) == 0)
+		if (memcmp(addr, peer, (size_t)words * 4) == 0)
 			found = inode;
 	}
 	fclose(f);
 	return found;
+}
+
+/* The inode of the connection's socket, from the kernel's tables of TCP
+ * sockets: the one whose local port is the server's and whose peer is the
+ * client (an IPv4 client of an IPv6 socket is in tcp6, mapped); 0 when not
+ * found. */
+static unsigned long
+socket_inode(const struct mg_request_info *ri)
+{
+	unsigned lport = (unsigned)ri->server_port, rport = (unsigned)ri->remote_port;
+	unsigned char v6[16];
+	uint32_t peer[4];
+	unsigned long inode;
+
+	if (inet_pton(AF_INET6, ri->remote_addr, v6) == 1) {
+		memcpy(peer, v6, 16);
+		return table_inode("/proc/self/net/tcp6", peer, 4, lport, rport);
+	}
+	if (inet_pton(AF_INET, ri->remote_addr, peer) != 1)
+		return 0;
+	inode = table_inode("/proc/self/net/tcp", peer, 1, lport, rport);
+	if (inode)
+		return inode;
+	memset(v6, 0, 10);
+	v6[10] = v6[11] = 0xff;
+	memcpy(v6 + 12, peer, 4);
+	memcpy(peer, v6, 16);
+	return table_inode("/proc/self/net/tcp6", peer, 4, lport, rport);
 }
 
 /* The connection's socket descriptor: the one that links to its inode.
@@ -789,7 +806,6 @@ ws_ready(struct mg_connection *conn, void *cbdata)
 
 		(void)setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 	}
-	c->opened = t0;
 	c->expires_at = expires_at;
 	c->next_ping = now_mono() + hub.cfg.ping_interval;
 	mg_set_user_connection_data(conn, c);
