@@ -532,6 +532,7 @@ run(void)
 	audit_stop();
 	claims_cache_free(app.cache);
 	security_stop();
+	sem_destroy(&app.request_slots);
 	fprintf(stderr, "claimsd: stopped\n");
 	return EXIT_OK;
 }

@@ -76,7 +76,6 @@ struct client {
 	int fd; /* the socket, -1 when it was not found */
 	pthread_t writer;
 	bool has_writer;
-	double opened; /* metrics_now() at admission */
 
 	/* mu guards everything below; send_mu is held while a frame is written. */
 	pthread_mutex_t mu;
@@ -123,7 +122,6 @@ struct ws_admission {
 
 static _Thread_local struct ws_admission admitted;
 static _Thread_local bool admitted_valid;
-static _Thread_local double admitted_at;
 
 static struct {
 	pthread_mutex_t mu;
@@ -429,38 +427,28 @@ notify_job_failed(int64_t job_id, const char *filename, const char *error_json)
 
 /* ------------------------------------------------------------ the writer */
 
-/* The inode of the connection's socket, from the kernel's table of TCP
- * sockets (/proc/net/tcp, tcp6): the one whose local port is the server's
- * and whose peer is the client; 0 when not found. */
+/* The inode of the TCP socket in @p table (/proc/self/net/tcp or tcp6)
+ * whose local port is @p lport and whose peer is @p peer (@p words 32-bit
+ * words, as the kernel holds them) port @p rport; 0 when none is. */
 static unsigned long
-socket_inode(const struct mg_request_info *ri)
+table_inode(const char *table, const uint32_t *peer, int words, unsigned lport, unsigned rport)
 {
-	uint32_t want[4] = { 0 };
-	bool v6 = false;
 	char line[512];
 	unsigned long found = 0;
-	FILE *f;
+	FILE *f = fopen(table, "r");
 
-	if (inet_pton(AF_INET, ri->remote_addr, want) != 1) {
-		if (inet_pton(AF_INET6, ri->remote_addr, want) != 1)
-			return 0;
-		v6 = true;
-	}
-	f = fopen(v6 ? "/proc/self/net/tcp6" : "/proc/self/net/tcp", "r");
 	if (!f)
 		return 0;
 	while (!found && fgets(line, sizeof(line), f)) {
 		char local[40], remote[40];
-		unsigned lport, rport, state;
+		unsigned lp, rp, state;
 		unsigned long inode;
 		uint32_t addr[4] = { 0 };
-		int words = v6 ? 4 : 1;
 
 		if (sscanf(line, " %*d: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %x %*s %*s %*s %*s %*s %lu",
-			   local, &lport, remote, &rport, &state, &inode) != 6)
+			   local, &lp, remote, &rp, &state, &inode) != 6)
 			continue; /* the header */
-		if (lport != (unsigned)ri->server_port || rport != (unsigned)ri->remote_port ||
-		    strlen(remote) != (size_t)words * 8)
+		if (lp != lport || rp != rport || strlen(remote) != (size_t)words * 8)
 			continue;
 		/* Each 32-bit word as the kernel holds it, printed in hex. */
 		for (int i = 0; i < words; i++) {
@@ -470,11 +458,39 @@ socket_inode(const struct mg_request_info *ri)
 			w[8] = '\0';
 			addr[i] = (uint32_t)strtoul(w, NULL, 16);
 		}
-		if (memcmp(addr, want, (size_t)words * 4) == 0)
+		if (memcmp(addr, peer, (size_t)words * 4) == 0)
 			found = inode;
 	}
 	fclose(f);
 	return found;
+}
+
+/* The inode of the connection's socket, from the kernel's tables of TCP
+ * sockets: the one whose local port is the server's and whose peer is the
+ * client (an IPv4 client of an IPv6 socket is in tcp6, mapped); 0 when not
+ * found. */
+static unsigned long
+socket_inode(const struct mg_request_info *ri)
+{
+	unsigned lport = (unsigned)ri->server_port, rport = (unsigned)ri->remote_port;
+	unsigned char v6[16];
+	uint32_t peer[4];
+	unsigned long inode;
+
+	if (inet_pton(AF_INET6, ri->remote_addr, v6) == 1) {
+		memcpy(peer, v6, 16);
+		return table_inode("/proc/self/net/tcp6", peer, 4, lport, rport);
+	}
+	if (inet_pton(AF_INET, ri->remote_addr, peer) != 1)
+		return 0;
+	inode = table_inode("/proc/self/net/tcp", peer, 1, lport, rport);
+	if (inode)
+		return inode;
+	memset(v6, 0, 10);
+	v6[10] = v6[11] = 0xff;
+	memcpy(v6 + 12, peer, 4);
+	memcpy(peer, v6, 16);
+	return table_inode("/proc/self/net/tcp6", peer, 4, lport, rport);
 }
 
 /* The connection's socket descriptor: the one that links to its inode.
@@ -730,7 +746,6 @@ static int
 ws_connect(const struct mg_connection *conn, void *cbdata)
 {
 	struct ws_admission adm;
-	double t0 = now_mono();
 	int status;
 
 	(void)cbdata;
@@ -740,7 +755,6 @@ ws_connect(const struct mg_connection *conn, void *cbdata)
 		return 1;
 	admitted = adm;
 	admitted_valid = true;
-	admitted_at = t0;
 	return 0;
 }
 
@@ -767,9 +781,8 @@ ws_ready(struct mg_connection *conn, void *cbdata)
 	pthread_attr_t ta;
 	char ts[32], *hello;
 	struct msg *m;
-	double t0 = admitted_valid ? admitted_at : now_mono();
 	int64_t expires_at = admitted_valid ? admitted.expires_at : 0;
-	bool reserved = admitted_valid;
+	bool reserved = admitted_valid, started;
 
 	(void)cbdata;
 	admitted_valid = false;
@@ -797,7 +810,6 @@ ws_ready(struct mg_connection *conn, void *cbdata)
 
 		(void)setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 	}
-	c->opened = t0;
 	c->expires_at = expires_at;
 	c->next_ping = now_mono() + hub.cfg.ping_interval;
 	mg_set_user_connection_data(conn, c);
@@ -814,11 +826,8 @@ ws_ready(struct mg_connection *conn, void *cbdata)
 		msg_unref(m);
 	}
 
-	pthread_attr_init(&ta);
-	pthread_attr_setstacksize(&ta, WRITER_STACK);
-	c->has_writer = pthread_create(&c->writer, &ta, writer_main, c) == 0;
-	pthread_attr_destroy(&ta);
-
+	/* In the broadcast before the hello can go out: whatever happens once
+	 * the client has its hello reaches it. */
 	pthread_mutex_lock(&hub.mu);
 	if (reserved && hub.reserved > 0)
 		hub.reserved--;
@@ -829,16 +838,22 @@ ws_ready(struct mg_connection *conn, void *cbdata)
 	hub.connected++;
 	atomic_fetch_add(&hub.connected_gauge, 1);
 	pthread_mutex_lock(&c->mu);
-	if (!c->has_writer) {
-		drop(c); /* nothing could ever be sent to it */
-	} else {
-		c->open = true;
-		atomic_fetch_add(&hub.active, 1);
-		if (hub.stopping)
-			request_close(c, 1001, "Server shutting down", false, NOTIFY_SHUTDOWN);
-	}
+	c->open = true;
+	atomic_fetch_add(&hub.active, 1);
+	if (hub.stopping)
+		request_close(c, 1001, "Server shutting down", false, NOTIFY_SHUTDOWN);
 	pthread_mutex_unlock(&c->mu);
 	pthread_mutex_unlock(&hub.mu);
+
+	pthread_attr_init(&ta);
+	pthread_attr_setstacksize(&ta, WRITER_STACK);
+	started = pthread_create(&c->writer, &ta, writer_main, c) == 0;
+	pthread_attr_destroy(&ta);
+	pthread_mutex_lock(&c->mu);
+	c->has_writer = started;
+	if (!started)
+		drop(c); /* nothing could ever be sent to it */
+	pthread_mutex_unlock(&c->mu);
 }
 
 /* A complete message from the client. */
@@ -996,12 +1011,24 @@ static void
 ws_close(const struct mg_connection *conn, void *cbdata)
 {
 	struct client *c = mg_get_user_connection_data(conn);
-	bool stopping;
 
 	(void)cbdata;
 	if (!c)
 		return;
+	/* Why it went is counted before it leaves the count of clients. */
 	pthread_mutex_lock(&hub.mu);
+	pthread_mutex_lock(&c->mu);
+	if (c->open) {
+		c->open = false;
+		atomic_fetch_sub(&hub.active, 1);
+	}
+	if (!c->reason_set) {
+		/* The stream ended without a close frame. */
+		c->reason = hub.stopping ? NOTIFY_SHUTDOWN : NOTIFY_CLOSED_BY_CLIENT;
+		c->reason_set = true;
+		atomic_fetch_add(&hub.disconnects[c->reason], 1);
+	}
+	pthread_mutex_unlock(&c->mu);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -1010,20 +1037,9 @@ ws_close(const struct mg_connection *conn, void *cbdata)
 		c->next->prev = c->prev;
 	hub.connected--;
 	atomic_fetch_sub(&hub.connected_gauge, 1);
-	stopping = hub.stopping;
 	pthread_mutex_unlock(&hub.mu);
 
 	pthread_mutex_lock(&c->mu);
-	if (c->open) {
-		c->open = false;
-		atomic_fetch_sub(&hub.active, 1);
-	}
-	if (!c->reason_set) {
-		/* The stream ended without a close frame. */
-		c->reason = stopping ? NOTIFY_SHUTDOWN : NOTIFY_CLOSED_BY_CLIENT;
-		c->reason_set = true;
-		atomic_fetch_add(&hub.disconnects[c->reason], 1);
-	}
 	c->done = true;
 	pthread_cond_signal(&c->cv);
 	pthread_mutex_unlock(&c->mu);

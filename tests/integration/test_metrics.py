@@ -14,6 +14,7 @@ import os
 import re
 import sys
 import threading
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -152,6 +153,19 @@ class Metrics(TempDirTestCase):
         check_histograms(self, types, samples)
         return types, {(n, tuple(sorted(l.items()))): v for n, l, v in samples}
 
+    def scrape_when(self, ready):
+        """Scrape until ready(samples): a response is counted just after its last
+        byte, so the client may see it a moment before /metrics does."""
+        deadline = time.monotonic() + 30
+        while True:
+            types, s = self.scrape()
+            if ready(s) or time.monotonic() > deadline:
+                return types, s
+            time.sleep(0.02)
+
+    def total_requests(self, s):
+        return sum(v for k, v in s.items() if k[0] == 'claims_http_requests_total')
+
     def get(self, samples, name, **labels):
         return samples.get((name, tuple(sorted(labels.items()))))
 
@@ -206,7 +220,9 @@ class Metrics(TempDirTestCase):
         status, _, body = self.call('GET', '/api/v1/cache/stats')
         self.assertEqual(status, 200)
         cache = json.loads(body)['overall']
-        types, s = self.scrape()
+        # 17 responses (the first scrape among them), each counted once.
+        types, s = self.scrape_when(lambda s: self.total_requests(s) >= 17)
+        self.assertEqual(self.total_requests(s), 17)
         self.assertEqual(self.requests(s, 'GET', '/metrics', 200), 1)  # the first scrape
         self.assertEqual(self.requests(s, 'GET', '/api/v1/health', 200), 3)
         self.assertEqual(self.requests(s, 'HEAD', '/api/v1/health', 200), 1)
@@ -263,7 +279,8 @@ class Metrics(TempDirTestCase):
         for t in ts:
             t.join(120)
         self.assertEqual(errors, [])
-        _, s = self.scrape()
+        _, s = self.scrape_when(lambda s: self.total_requests(s) >= threads * per)
+        self.assertEqual(self.total_requests(s), threads * per)
         self.assertEqual(self.requests(s, 'GET', '/api/v1/health', 200), threads * 100)
         self.assertEqual(self.requests(s, 'GET', '/api/v1/claims/{claim_id}', 404), threads * 50)
         labels = {'method': 'GET', 'route': '/api/v1/health', 'status': '200'}

@@ -137,9 +137,13 @@ class WSClient:
             return json.loads(payload)
 
     def until(self, pred, what='message'):
-        """Messages up to and including the first one pred() accepts."""
+        """Messages up to and including the first one pred() accepts, within WAIT
+        seconds (pings would otherwise keep a lost message waited for ever)."""
         seen = []
+        deadline = time.monotonic() + WAIT
         while True:
+            if time.monotonic() > deadline:
+                raise AssertionError(f'no {what} within {WAIT} s; got {seen}')
             m = self.message()
             seen.append(m)
             if pred(m):
