@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "claims/jobs.h"
+#include "query.h"
 #include "store.h"
 #include "store_jobs.h"
 
@@ -308,36 +309,43 @@ claims_job_list_get(claims_job_list **out, claims_db *db, const claims_job_query
 		return claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
 	l->skip = q->page.skip;
 	l->limit = q->page.limit;
-	rc = claims_job_count(&l->total, db, q->status);
+	/* The count and the page in one snapshot, so that they agree. */
+	rc = claims__read_begin(db);
 	if (rc < 0)
 		goto fail;
+	rc = claims_job_count(&l->total, db, q->status);
+	if (rc < 0)
+		goto fail_read;
 	l->items = claims__calloc((size_t)(l->limit < l->total ? l->limit : l->total) + 1,
 				  sizeof(*l->items));
 	if (!l->items) {
 		rc = claims__set_error(db, CLAIMS_ENOMEM, "out of memory");
-		goto fail;
+		goto fail_read;
 	}
 	rc = claims__stmt(&s, db, sql);
 	if (rc < 0)
-		goto fail;
+		goto fail_read;
 	claims__bind_text(s, 1, q->status);
 	sqlite3_bind_int64(s, 2, q->page.limit);
 	sqlite3_bind_int64(s, 3, q->page.skip);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((int64_t)l->count >= l->limit || (int64_t)l->count >= l->total)
-			break; /* a job added since the count waits for the next page */
+		if ((int64_t)l->count >= l->total)
+			break; /* the array's bound; the snapshot keeps to it */
 		if (!job_from_row(&l->items[l->count++], s)) {
 			rc = claims__stmt_oom(db, s);
-			goto fail;
+			goto fail_read;
 		}
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		rc = claims__step_error(db, s, rc, "listing jobs");
-		goto fail;
+		goto fail_read;
 	}
 	sqlite3_reset(s);
+	claims__read_end(db);
 	*out = l;
 	return CLAIMS_OK;
+fail_read:
+	claims__read_end(db);
 fail:
 	claims_job_list_free(l);
 	return rc;

@@ -68,31 +68,44 @@ rows_read(void *buf, size_t len, size_t *got, void *payload)
 	return CLAIMS_OK;
 }
 
+/* Whether file @p file_id is stored encrypted.  CLAIMS_ENOTFOUND. */
 static int
-file_reader_open(struct file_reader *r, claims_db *db, int64_t id)
+file_sealed(claims_db *db, int64_t file_id, bool *sealed)
 {
-	static const char head[] = "SELECT raw_encrypted FROM ingest_files WHERE id = ?1";
-	static const char rows[] =
-		"SELECT data FROM ingest_file_chunks WHERE ingest_file_id = ?1 ORDER BY seq";
+	static const char sql[] = "SELECT raw_encrypted FROM ingest_files WHERE id = ?1";
 	sqlite3_stmt *s;
 	bool found;
 	int rc;
 
-	memset(r, 0, sizeof(*r));
-	r->db = db;
-	r->id = id;
-	rc = claims__stmt(&s, db, head);
+	*sealed = false;
+	rc = claims__stmt(&s, db, sql);
 	if (rc < 0)
 		return rc;
-	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 1, file_id);
 	rc = claims__step_one(db, s, "looking up the file", &found);
 	if (rc < 0)
 		return rc;
 	if (!found)
 		return claims__set_error(db, CLAIMS_ENOTFOUND, "File not found (id: %lld)",
-					 (long long)id);
-	r->sealed = sqlite3_column_int(s, 0) != 0;
+					 (long long)file_id);
+	*sealed = sqlite3_column_int(s, 0) != 0;
 	sqlite3_reset(s);
+	return CLAIMS_OK;
+}
+
+static int
+file_reader_open(struct file_reader *r, claims_db *db, int64_t id)
+{
+	static const char rows[] =
+		"SELECT data FROM ingest_file_chunks WHERE ingest_file_id = ?1 ORDER BY seq";
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->db = db;
+	r->id = id;
+	rc = file_sealed(db, id, &r->sealed);
+	if (rc < 0)
+		return rc;
 	if (r->sealed && !db->data_key)
 		return claims__set_error(db, CLAIMS_EDECRYPT,
 					 "ingest file %lld is encrypted and no data key (DATA_KEY) "
@@ -154,31 +167,6 @@ write_all(claims_db *db, int fd, const unsigned char *p, size_t n)
 		p += w;
 		n -= (size_t)w;
 	}
-	return CLAIMS_OK;
-}
-
-/* Whether file @p file_id is stored encrypted.  CLAIMS_ENOTFOUND. */
-static int
-file_sealed(claims_db *db, int64_t file_id, bool *sealed)
-{
-	static const char sql[] = "SELECT raw_encrypted FROM ingest_files WHERE id = ?1";
-	sqlite3_stmt *s;
-	bool found;
-	int rc;
-
-	*sealed = false;
-	rc = claims__stmt(&s, db, sql);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(s, 1, file_id);
-	rc = claims__step_one(db, s, "looking up the file", &found);
-	if (rc < 0)
-		return rc;
-	if (!found)
-		return claims__set_error(db, CLAIMS_ENOTFOUND, "File not found (id: %lld)",
-					 (long long)file_id);
-	*sealed = sqlite3_column_int(s, 0) != 0;
-	sqlite3_reset(s);
 	return CLAIMS_OK;
 }
 

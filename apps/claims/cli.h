@@ -36,6 +36,14 @@ int cli_emit(const struct cli *cli, char *doc);
 /* Map a library error to the CLI exit code. */
 int cli_exit_for(int claims_rc);
 
+/* A database failure: the handle's message, the exit code of @p rc. */
+int cli_db_error(const struct cli *cli, claims_db *db, int rc);
+
+/* 1 when argv[*i] is the flag @p name, with its value in *val ("--name V",
+ * moving *i past V, or "--name=V"); 0 when it is another argument; -1 when
+ * the value is missing. */
+int cli_flag_value(int argc, char **argv, int *i, const char *name, const char **val);
+
 /* Open the database; pending migrations apply unless @p mode says not.
  * Prints the error and returns the exit code on failure, CLI_OK otherwise. */
 int cli_open_db(const struct cli *cli, claims_migrate_mode mode, claims_db **out);

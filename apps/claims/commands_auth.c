@@ -67,27 +67,6 @@ enum {
 	F_RESET = 1 << 7,
 };
 
-/* "--name V" or "--name=V": 1 with *val, 0 for another argument, -1 when
- * the value is missing. */
-static int
-value_flag(int argc, char **argv, int *i, const char *name, const char **val)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n) != 0)
-		return 0;
-	if (argv[*i][n] == '=') {
-		*val = argv[*i] + n + 1;
-		return 1;
-	}
-	if (argv[*i][n] != '\0')
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*val = argv[++*i];
-	return 1;
-}
-
 /* Parse argv[first..] with the flags @p allowed and @p max_args positional
  * arguments.  Returns CLI_OK, an exit code, or -1 after --help. */
 static int
@@ -137,7 +116,7 @@ parse_opts(struct cli *cli, int argc, char **argv, int first, unsigned allowed, 
 
 			if (!(allowed & value_flags[k].bit))
 				continue;
-			f = value_flag(argc, argv, &i, value_flags[k].name, &v);
+			f = cli_flag_value(argc, argv, &i, value_flags[k].name, &v);
 			if (f < 0)
 				return cli_error(cli, CLI_USAGE, "%s needs a value (usage: %s)",
 						 value_flags[k].name, usage);
@@ -297,12 +276,6 @@ new_password(const struct cli *cli, const struct opts *o, char *pw)
 
 /* --------------------------------------------------------------- users */
 
-static int
-db_failed(const struct cli *cli, claims_db *db, int rc)
-{
-	return cli_error(cli, cli_exit_for(rc), "%s", claims_db_errmsg(db));
-}
-
 /* The user as JSON with --json; otherwise "<done> NAME<tail>" unless --quiet. */
 static int
 report_user(const struct cli *cli, claims_db *db, const char *name, const char *done,
@@ -318,7 +291,7 @@ report_user(const struct cli *cli, claims_db *db, const char *name, const char *
 	}
 	rc = claims_user_get(&u, db, name);
 	if (rc < 0)
-		return db_failed(cli, db, rc);
+		return cli_db_error(cli, db, rc);
 	code = cli_emit(cli, render_user(u));
 	claims_user_free(u);
 	return code;
@@ -342,7 +315,7 @@ user_add(struct cli *cli, const struct opts *o, claims_db **db)
 	if (code == CLI_OK) {
 		rc = claims_user_add(*db, o->args[0], pw, role, min);
 		if (rc < 0)
-			code = db_failed(cli, *db, rc);
+			code = cli_db_error(cli, *db, rc);
 	}
 	sodium_memzero(pw, sizeof(pw));
 	if (code != CLI_OK)
@@ -367,13 +340,13 @@ user_passwd(struct cli *cli, const struct opts *o, claims_db **db)
 	/* An unknown name is refused before a password is asked for. */
 	rc = claims_user_get(&u, *db, o->args[0]);
 	if (rc < 0)
-		return db_failed(cli, *db, rc);
+		return cli_db_error(cli, *db, rc);
 	claims_user_free(u);
 	code = new_password(cli, o, pw);
 	if (code == CLI_OK) {
 		rc = claims_user_set_password(*db, o->args[0], pw, min);
 		if (rc < 0)
-			code = db_failed(cli, *db, rc);
+			code = cli_db_error(cli, *db, rc);
 	}
 	sodium_memzero(pw, sizeof(pw));
 	if (code != CLI_OK)
@@ -391,7 +364,7 @@ user_set_active(struct cli *cli, const struct opts *o, claims_db **db, bool acti
 		return code;
 	rc = claims_user_set_active(*db, o->args[0], active);
 	if (rc < 0)
-		return db_failed(cli, *db, rc);
+		return cli_db_error(cli, *db, rc);
 	return report_user(cli, *db, o->args[0], active ? "Enabled user" : "Disabled user",
 			   active ? "" : "; tokens issued before now are refused");
 }
@@ -406,7 +379,7 @@ user_list(struct cli *cli, claims_db **db)
 		return code;
 	rc = claims_user_list_get(&l, *db);
 	if (rc < 0)
-		return db_failed(cli, *db, rc);
+		return cli_db_error(cli, *db, rc);
 	if (cli->json) {
 		code = cli_emit(cli, render_user_list(l));
 		claims_user_list_free(l);
@@ -515,7 +488,7 @@ cmd_token(struct cli *cli, int argc, char **argv)
 		goto out;
 	rc = claims_user_get(&u, db, o.args[0]);
 	if (rc < 0) {
-		code = db_failed(cli, db, rc);
+		code = cli_db_error(cli, db, rc);
 		goto out;
 	}
 	if (!u->is_active) {
@@ -528,7 +501,7 @@ cmd_token(struct cli *cli, int argc, char **argv)
 	if (code == CLI_OK) {
 		rc = claims_user_login(&u, db, o.args[0], pw);
 		if (rc < 0)
-			code = db_failed(cli, db, rc);
+			code = cli_db_error(cli, db, rc);
 	}
 	sodium_memzero(pw, sizeof(pw));
 	if (code != CLI_OK)

@@ -114,12 +114,6 @@ parse_id_arg(const struct cli *cli, const char *text, int64_t *id)
 	return CLI_OK;
 }
 
-static int
-db_failed(const struct cli *cli, claims_db *db, int rc)
-{
-	return cli_error(cli, cli_exit_for(rc), "%s", claims_db_errmsg(db));
-}
-
 static const char *
 or_dash(const char *s)
 {
@@ -206,7 +200,7 @@ claims_list(struct cli *cli, claims_db *db, const struct parsed *p)
 	if (rc == CLAIMS_OK)
 		rc = claims_claim_list_get(&l, db, &q, NULL);
 	if (rc < 0)
-		return db_failed(cli, db, rc);
+		return cli_db_error(cli, db, rc);
 	if (cli->json)
 		rc = cli_emit(cli, render_claim_list(l));
 	else
@@ -227,7 +221,7 @@ claims_unlinked(struct cli *cli, claims_db *db, const struct parsed *p)
 		return validation_failed(cli, &v, page_map);
 	rc = claims_unlinked_list_get(&l, db, &page, NULL);
 	if (rc < 0)
-		return db_failed(cli, db, rc);
+		return cli_db_error(cli, db, rc);
 	if (cli->json)
 		rc = cli_emit(cli, render_unlinked_list(l));
 	else
@@ -315,7 +309,7 @@ claims_show(struct cli *cli, claims_db *db, const struct parsed *p)
 		return rc;
 	rc = claims_claim_get(&c, db, id);
 	if (rc < 0)
-		return db_failed(cli, db, rc);
+		return cli_db_error(cli, db, rc);
 	if (cli->json)
 		rc = cli_emit(cli, render_claim(c));
 	else
@@ -426,7 +420,7 @@ remits_list(struct cli *cli, claims_db *db, const struct parsed *p)
 		return validation_failed(cli, &v, remits_list_map);
 	rc = claims_remit_list_get(&l, db, &q, NULL);
 	if (rc < 0)
-		return db_failed(cli, db, rc);
+		return cli_db_error(cli, db, rc);
 	if (cli->json) {
 		rc = cli_emit(cli, render_remit_list(l));
 	} else {
@@ -519,7 +513,7 @@ remits_show(struct cli *cli, claims_db *db, const struct parsed *p)
 		return rc;
 	rc = claims_remit_get(&r, db, id);
 	if (rc < 0)
-		return db_failed(cli, db, rc);
+		return cli_db_error(cli, db, rc);
 	if (cli->json)
 		rc = cli_emit(cli, render_remit(r));
 	else
@@ -565,7 +559,7 @@ payers_list(struct cli *cli, claims_db *db, const struct parsed *p)
 		return validation_failed(cli, &v, payers_list_map);
 	rc = claims_payer_list_get(&l, db, &q, NULL);
 	if (rc < 0)
-		return db_failed(cli, db, rc);
+		return cli_db_error(cli, db, rc);
 	if (cli->json) {
 		rc = cli_emit(cli, render_payer_list(l));
 	} else {
@@ -646,10 +640,10 @@ payers_set_rules(struct cli *cli, claims_db *db, const struct parsed *p)
 	rc = claims_payer_set_rules(db, id, json);
 	free(json);
 	if (rc < 0)
-		return db_failed(cli, db, rc);
+		return cli_db_error(cli, db, rc);
 	rc = claims_payer_get(&py, db, id);
 	if (rc < 0)
-		return db_failed(cli, db, rc);
+		return cli_db_error(cli, db, rc);
 	if (cli->json)
 		rc = cli_emit(cli, render_payer(py));
 	else if (!cli->quiet)
@@ -699,7 +693,7 @@ logs_list(struct cli *cli, claims_db *db, const struct parsed *p)
 		return validation_failed(cli, &v, logs_map);
 	rc = claims_parser_log_list_get(&l, db, &q, NULL);
 	if (rc < 0)
-		return db_failed(cli, db, rc);
+		return cli_db_error(cli, db, rc);
 	if (cli->json) {
 		rc = cli_emit(cli, render_parser_log_list(l));
 	} else {
@@ -762,7 +756,7 @@ episodes_list(struct cli *cli, claims_db *db, const struct parsed *p)
 		return validation_failed(cli, &v, episodes_list_map);
 	rc = claims_episode_list_get(&l, db, &q, NULL);
 	if (rc < 0)
-		return db_failed(cli, db, rc);
+		return cli_db_error(cli, db, rc);
 	if (cli->json) {
 		rc = cli_emit(cli, render_episode_list(l));
 	} else {
@@ -789,7 +783,7 @@ episodes_show(struct cli *cli, claims_db *db, const struct parsed *p)
 		return rc;
 	rc = claims_episode_get(&e, db, id);
 	if (rc < 0)
-		return db_failed(cli, db, rc);
+		return cli_db_error(cli, db, rc);
 	if (cli->json) {
 		rc = cli_emit(cli, render_episode(e));
 	} else {

@@ -378,27 +378,6 @@ usage(FILE *out)
 		"  --json             print the report as one JSON document\n");
 }
 
-/* 1 when argv[*i] is the flag @p name (value in *val, from "--name V" or
- * "--name=V"), 0 when it is another argument, -1 when its value is missing. */
-static int
-flag(int argc, char **argv, int *i, const char *name, char **val)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n) != 0)
-		return 0;
-	if (argv[*i][n] == '=') {
-		*val = argv[*i] + n + 1;
-		return 1;
-	}
-	if (argv[*i][n] != '\0')
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*val = argv[++*i];
-	return 1;
-}
-
 /* A decimal number without sign or exponent ("5", "0.25") in [min, max]. */
 static bool
 parse_decimal(const char *s, double min, double max, double *out)
@@ -475,7 +454,7 @@ parse_options(struct cli *cli, struct options *o, int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *name = NULL;
-		char *v = NULL;
+		const char *v = NULL;
 
 		if (strcmp(a, "--json") == 0) {
 			cli->json = true;
@@ -486,7 +465,7 @@ parse_options(struct cli *cli, struct options *o, int argc, char **argv)
 			return -1;
 		}
 		for (size_t k = 0; k < sizeof(value_flags) / sizeof(value_flags[0]); k++) {
-			int f = flag(argc, argv, &i, value_flags[k], &v);
+			int f = cli_flag_value(argc, argv, &i, value_flags[k], &v);
 
 			if (f < 0)
 				return cli_error(cli, CLI_USAGE, "%s needs a value", value_flags[k]);
@@ -510,7 +489,9 @@ parse_options(struct cli *cli, struct options *o, int argc, char **argv)
 						 "--requests must be an integer 1..%ld, not '%s'",
 						 MAX_REQUESTS, v);
 		} else if (strcmp(name, "--endpoints") == 0) {
-			int rc = add_endpoints(cli, o, v);
+			/* v points into argv, which is writable: the list is
+			 * cut in place. */
+			int rc = add_endpoints(cli, o, (char *)v);
 
 			if (rc != CLI_OK)
 				return rc;

@@ -152,19 +152,29 @@ cli_open_db(const struct cli *cli, claims_migrate_mode mode, claims_db **out)
 	return CLI_OK;
 }
 
-/* A global flag's value: "--db PATH" or "--db=PATH". */
-static const char *
-flag_value(int argc, char **argv, int *i, const char *name)
+int
+cli_flag_value(int argc, char **argv, int *i, const char *name, const char **val)
 {
 	size_t n = strlen(name);
 
 	if (strncmp(argv[*i], name, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] == '\0' && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
+		return 0;
+	if (argv[*i][n] == '=') {
+		*val = argv[*i] + n + 1;
+		return 1;
+	}
+	if (argv[*i][n] != '\0')
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*val = argv[++*i];
+	return 1;
+}
+
+int
+cli_db_error(const struct cli *cli, claims_db *db, int rc)
+{
+	return cli_error(cli, cli_exit_for(rc), "%s", claims_db_errmsg(db));
 }
 
 int
@@ -188,9 +198,9 @@ main(int argc, char **argv)
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			usage(stdout);
 			return CLI_OK;
-		} else if ((v = flag_value(argc, argv, &i, "--db"))) {
+		} else if (cli_flag_value(argc, argv, &i, "--db", &v) == 1) {
 			cli.db_path = v;
-		} else if ((v = flag_value(argc, argv, &i, "--env-file"))) {
+		} else if (cli_flag_value(argc, argv, &i, "--env-file", &v) == 1) {
 			env_file = v;
 		} else {
 			fprintf(stderr, "claims: unknown or incomplete option '%s'\n", a);

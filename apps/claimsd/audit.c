@@ -23,6 +23,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "audit.h"
 #include "audit_phi.h"
 #include "env.h"
@@ -124,6 +126,14 @@ drop(void)
 	atomic_fetch_add(&q.dropped, 1);
 }
 
+/* Release an item, wiped first: its bodies may carry a password. */
+static void
+item_free(struct item *it)
+{
+	sodium_memzero(it, it->bytes);
+	free(it);
+}
+
 void
 audit_record(const struct audit_event *ev)
 {
@@ -198,7 +208,7 @@ audit_record(const struct audit_event *ev)
 	if (q.stopping || q.count >= (size_t)q.s.queue_size ||
 	    q.bytes + size > AUDIT_QUEUE_MAX_BYTES) {
 		pthread_mutex_unlock(&q.lock);
-		free(it);
+		item_free(it);
 		drop();
 		return;
 	}
@@ -339,7 +349,7 @@ write_batch(struct item *list, size_t n)
 	while (list) {
 		struct item *next = list->next;
 
-		free(list);
+		item_free(list);
 		list = next;
 	}
 }
@@ -404,7 +414,7 @@ writer(void *arg)
 				while (batch) {
 					struct item *next = batch->next;
 
-					free(batch);
+					item_free(batch);
 					batch = next;
 				}
 			}

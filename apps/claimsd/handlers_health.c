@@ -8,7 +8,9 @@
 
 #include "jobs.h"
 #include "json.h"
+#include "metrics.h"
 #include "render_server.h"
+#include "render.h"
 #include "server.h"
 
 int
@@ -23,15 +25,6 @@ handle_health(struct request *req)
 	return http_send_owned(req->conn, 200, json_health());
 }
 
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
 int
 handle_health_detailed(struct request *req)
 {
@@ -39,14 +32,12 @@ handle_health_detailed(struct request *req)
 	struct jobs_counts jc;
 	claims_cache_stats *cs = NULL;
 	char ts[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	double t0 = now_ms();
+	double t0 = metrics_now();
 	int status;
 
 	/* Always 200: a component that fails is reported, not raised. */
 	h.db_ok = claims_db_schema_version(&h.schema_version, req->db) == CLAIMS_OK;
-	h.db_response_ms = now_ms() - t0;
+	h.db_response_ms = (metrics_now() - t0) * 1000.0;
 	if (!h.db_ok)
 		h.db_error = claims_db_errmsg(req->db);
 	if (claims_cache_stats_get(&cs, app.cache) == CLAIMS_OK) {
@@ -59,8 +50,7 @@ handle_health_detailed(struct request *req)
 	h.worker_threads = jc.threads;
 	h.queued_jobs = jc.queued;
 	h.running_jobs = jc.running;
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	render_utc_now(ts);
 	h.timestamp = ts;
 	status = http_send_owned(req->conn, 200, render_health_detailed(&h));
 	return status;

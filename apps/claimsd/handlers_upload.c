@@ -576,6 +576,8 @@ upload(struct request *req, claims_ingest_expect family)
 	sanitize_filename(u->has_part_filename ? u->part_filename : query_filename, filename);
 	crypto_hash_sha256_final(&u->sha, digest);
 	sodium_bin2hex(sha, sizeof(sha), digest, sizeof(digest));
+	/* The audit row's request_identifier is h(this hash) (security.md §4). */
+	security_note_upload(sha);
 	opts.mode = mode;
 	opts.expect = family;
 	/* Every reader of the spool decrypts it when it was sealed. */

@@ -185,15 +185,12 @@ handle_stats_summary(struct request *req)
 {
 	claims_stats_summary *s = NULL;
 	char ts[32];
-	time_t now = time(NULL);
-	struct tm tm;
 	int rc, status;
 
 	rc = claims_stats_summary_get(&s, req->db);
 	if (rc < 0)
 		return http_send_db_error(req, rc);
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	render_utc_now(ts);
 	status = http_send_owned(req->conn, 200, render_stats_summary(s, ts));
 	claims_stats_summary_free(s);
 	return status;

@@ -30,6 +30,7 @@
 #include "ingest_watch.h"
 #include "json.h"
 #include "jobs.h"
+#include "metrics.h"
 #include "notify.h"
 #include "render_jobs.h"
 
@@ -281,20 +282,11 @@ struct run {
 	struct ingest_watch watch;
 };
 
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 persist(struct run *r, const char *stage, double progress, bool force)
 {
 	bool stage_changed = strcmp(stage, r->stage) != 0;
-	double now = mono();
+	double now = metrics_now();
 
 	if (progress < r->progress)
 		progress = r->progress; /* never backwards */
@@ -395,7 +387,7 @@ run_job(struct jobs *j, claims_db *db, int64_t id)
 		return; /* stays running; requeued at the next start */
 	}
 	r.progress = job->progress;
-	r.last_write = mono();
+	r.last_write = metrics_now();
 	ingest_watch_init(&r.watch, job->filename, job->file_type, id);
 	r.watch.progress = job->progress; /* a job run again never goes back */
 	r.watch.changed = on_changed;

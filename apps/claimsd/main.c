@@ -58,17 +58,17 @@ usage(FILE *out)
 		"                      port 0 picks a free port, printed on stderr)\n"
 		"  --db PATH           database file (CLAIMS_DB; default ./claims.db)\n"
 		"  --threads N         HTTP worker threads, one database connection each\n"
-		"  --workers N         background ingest threads (CLAIMS_WORKERS; 1..16, default 1)\n"
 		"                      (CLAIMS_THREADS; 1..256, default 16)\n"
+		"  --workers N         background ingest threads (CLAIMS_WORKERS; 1..16, default 1)\n"
 		"  --env-file PATH     settings file (CLAIMS_ENV_FILE; default ./.env when present)\n"
-		"\n"
-		"CLAIMS_ADAPTER_MODULES lists shared modules (paths separated by ':') that\n"
-		"register integration adapter implementations at startup.\n"
 		"  --dashboard-dir DIR files replacing the embedded dashboard files of the same\n"
 		"                      names (DASHBOARD_DIR; default: embedded only)\n"
 		"  --list-routes       print every route (METHOD PATH) and exit\n"
 		"  --version           print the version and exit\n"
-		"  --help              print this help and exit\n");
+		"  --help              print this help and exit\n"
+		"\n"
+		"CLAIMS_ADAPTER_MODULES lists shared modules (paths separated by ':') that\n"
+		"register integration adapter implementations at startup.\n");
 }
 
 static int fail_config(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -474,7 +474,11 @@ run(void)
 	callbacks.connection_closed = connection_closed;
 	callbacks.http_error = security_http_error;
 
-	/* The audit writer before the first response. */
+	/* The rate limiter, then the audit writer before the first response. */
+	if (!security_start()) {
+		fprintf(stderr, "claimsd: out of memory\n");
+		return EXIT_INTERNAL;
+	}
 	if (audit_start(config.db_path, &app.audit) < 0)
 		return EXIT_DB;
 	/* The job workers first: uploads may queue work from the first request. */
@@ -485,11 +489,6 @@ run(void)
 		return EXIT_CONFIG;
 	}
 
-	if (!security_start()) {
-		fprintf(stderr, "claimsd: out of memory\n");
-		jobs_stop(app.jobs);
-		return EXIT_INTERNAL;
-	}
 	mg_init_library(0);
 	ctx = mg_start(&callbacks, NULL, options);
 	if (!ctx) {

@@ -338,7 +338,7 @@ http_families(struct out *o)
 			   all[i]->method, route, all[i]->status, t.count);
 	}
 	family(o, "claims_http_request_duration_seconds", "histogram",
-	       "Time from dispatch to the last byte of the response, by method, route template "
+	       "Time from dispatch until the response is written, by method, route template "
 	       "and status.");
 	for (size_t i = 0; i < n; i++) {
 		struct totals t;

@@ -24,8 +24,10 @@
 /*
  * Count one response: @p method as sent ("GET", "HEAD", ...; other methods
  * are counted as "OTHER"), @p route the template that matched (never the
- * raw path; METRICS_ROUTE_UNMATCHED when none did), @p status the HTTP
- * status sent, @p seconds from the start of dispatch to the last byte.
+ * raw path; NULL or METRICS_ROUTE_UNMATCHED when none did), @p status the
+ * HTTP status, @p seconds from the start of dispatch until the answer is
+ * about to be written (so that no client sees an answer not yet counted;
+ * a WebSocket upgrade is counted at its 101).
  * Thread-safe, lock-free after the first response of a series.
  */
 void metrics_observe_request(const char *method, const char *route, int status, double seconds);

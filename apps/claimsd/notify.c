@@ -47,6 +47,7 @@
 #include "json.h"
 #include "metrics.h"
 #include "notify.h"
+#include "render.h"
 #include "server.h"
 
 /* A client that was sent a close frame gets this long to answer it. */
@@ -292,7 +293,7 @@ reply(struct client *c, const char *type, const char *message)
 	char ts[32], *json;
 	struct msg *m;
 
-	render_notify_timestamp(ts);
+	render_utc_now(ts);
 	json = render_notify_reply(type, message, ts);
 	if (!json)
 		return;
@@ -327,7 +328,7 @@ notify_risk_score(const claims_risk_score *s)
 
 	if (!active())
 		return;
-	render_notify_timestamp(ts);
+	render_utc_now(ts);
 	broadcast(render_notify_risk(s, ts));
 }
 
@@ -338,7 +339,7 @@ notify_claim_processed(int64_t claim_id, const char *ccn, const char *status)
 
 	if (!active())
 		return;
-	render_notify_timestamp(ts);
+	render_utc_now(ts);
 	broadcast(render_notify_claim(claim_id, ccn, status, ts));
 }
 
@@ -350,7 +351,7 @@ notify_remittance_processed(int64_t remittance_id, const char *ccn, bool has_pay
 
 	if (!active())
 		return;
-	render_notify_timestamp(ts);
+	render_utc_now(ts);
 	broadcast(render_notify_remittance(remittance_id, ccn, has_payment, payment_cents, status,
 					   ts));
 }
@@ -363,7 +364,7 @@ notify_episode_linked(int64_t episode_id, int64_t claim_id, int64_t remittance_i
 
 	if (!active())
 		return;
-	render_notify_timestamp(ts);
+	render_utc_now(ts);
 	broadcast(render_notify_episode_linked(episode_id, claim_id, remittance_id, status, ts));
 }
 
@@ -374,7 +375,7 @@ notify_episode_completed(int64_t episode_id, int64_t claim_id, int64_t remittanc
 
 	if (!active())
 		return;
-	render_notify_timestamp(ts);
+	render_utc_now(ts);
 	broadcast(render_notify_episode_completed(episode_id, claim_id, remittance_id, ts));
 }
 
@@ -386,7 +387,7 @@ notify_episode_status_changed(int64_t episode_id, int64_t claim_id, const char *
 
 	if (!active())
 		return;
-	render_notify_timestamp(ts);
+	render_utc_now(ts);
 	broadcast(render_notify_episode_status(episode_id, claim_id, old_status, new_status, ts));
 }
 
@@ -398,7 +399,7 @@ notify_file_processed(const struct notify_file *f, const char *status, int64_t c
 
 	if (!active())
 		return;
-	render_notify_timestamp(ts);
+	render_utc_now(ts);
 	broadcast(render_notify_file_processed(f, status, claims_created, remittances_created, ts));
 }
 
@@ -410,7 +411,7 @@ notify_file_progress(const struct notify_file *f, const char *stage, double prog
 
 	if (!active())
 		return;
-	render_notify_timestamp(ts);
+	render_utc_now(ts);
 	broadcast(render_notify_file_progress(f, stage, progress, current, total, ts));
 }
 
@@ -421,7 +422,7 @@ notify_job_failed(int64_t job_id, const char *filename, const char *error_json)
 
 	if (!active())
 		return;
-	render_notify_timestamp(ts);
+	render_utc_now(ts);
 	broadcast(render_notify_job_failed(job_id, filename, error_json, ts));
 }
 
@@ -717,7 +718,7 @@ ws_admit(const struct mg_connection *conn, struct ws_admission *adm)
 	adm->expires_at = 0;
 	/* The checks of any request: token (?token= or Authorization), rate
 	 * limit, 401; the upgrade is audited and measured like any answer. */
-	status = security_ws_check(&ex, c, worker_db(mg_get_thread_pointer(c)));
+	status = security_ws_check(&ex, c, mg_get_thread_pointer(c));
 	/* CivetWeb refuses a missing key; a key of another length than 24
 	 * (16 bytes in base64) would fail its handshake after this point. */
 	if (status == 0 && (!key || strlen(key) != 24))
@@ -815,7 +816,7 @@ ws_ready(struct mg_connection *conn, void *cbdata)
 	mg_set_user_connection_data(conn, c);
 
 	/* The first message, queued before the client can take broadcasts. */
-	render_notify_timestamp(ts);
+	render_utc_now(ts);
 	hello = render_notify_reply("connection", "Connected to libclaims notifications", ts);
 	m = hello ? msg_new(hello, strlen(hello)) : NULL;
 	free(hello);

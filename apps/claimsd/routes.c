@@ -208,7 +208,7 @@ routes_dispatch(struct mg_connection *conn, void *cbdata)
 	}
 	ex.params = req.params;
 	ex.nparams = req.nparams;
-	status = security_check(&ex, worker_db(w));
+	status = security_check(&ex, w);
 	if (status == 0)
 		status = route(&ex, &req);
 done:

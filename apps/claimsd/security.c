@@ -9,11 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <sodium.h>
 
 #include "env.h"
 #include "metrics.h"
+#include "notify.h"
+#include "render_auth.h"
 #include "security.h"
 #include "server.h"
 
@@ -126,7 +129,6 @@ security_settings_load(struct security_settings *s, bool loopback)
 	s->per_hour = 1000;
 	s->max_clients = 100000;
 	s->token_minutes = 1440;
-	s->hsts_max_age = 31536000;
 
 	env_bool_setting("REQUIRE_AUTH", &s->require_auth);
 	if (!loopback && !s->require_auth)
@@ -166,7 +168,6 @@ security_settings_load(struct security_settings *s, bool loopback)
 	}
 	int_setting("JWT_ACCESS_TOKEN_EXPIRE_MINUTES", 5, 10080, &s->token_minutes,
 		    "an integer 5..10080");
-	int_setting("HSTS_MAX_AGE", 0, 1000000000, &s->hsts_max_age, "0..1000000000");
 
 	if (secret_load(&s->jwt_key, "JWT_SECRET_KEY", 32, TOKEN_MAX, err, sizeof(err)) < 0)
 		problem("%s", err);
@@ -211,12 +212,6 @@ security_stop(void)
 
 /* ---- the exchange */
 
-struct exchange *
-security_current(void)
-{
-	return current;
-}
-
 void
 security_begin(struct exchange *ex, struct mg_connection *conn)
 {
@@ -224,7 +219,7 @@ security_begin(struct exchange *ex, struct mg_connection *conn)
 	const char *origin;
 
 	memset(ex, 0, sizeof(*ex));
-	clock_gettime(CLOCK_MONOTONIC, &ex->t0);
+	ex->t0 = metrics_now();
 	ex->conn = conn;
 	ex->info = mg_get_request_info(conn);
 	ex->method = ex->info->request_method ? ex->info->request_method : "-";
@@ -283,12 +278,13 @@ enum token_result { TOKEN_NONE, TOKEN_BAD_HEADER, TOKEN_INVALID, TOKEN_EXPIRED, 
 
 /* Steps 1-8 of security.md §1.2 on @p token (NULL: no token presented). */
 static enum token_result
-verify_token(struct exchange *ex, claims_db *db, const char *header, const char *query_token)
+verify_token(struct exchange *ex, struct worker *w, const char *header, const char *query_token)
 {
 	const struct security_settings *s = &app.security;
 	claims_token_claims claims;
 	claims_user *user = NULL;
 	const char *token;
+	claims_db *db;
 	size_t len;
 	int rc;
 
@@ -305,7 +301,7 @@ verify_token(struct exchange *ex, claims_db *db, const char *header, const char 
 		return TOKEN_NONE;
 	}
 	len = strlen(token);
-	if (!s->jwt_key.bytes || !db || len > TOKEN_MAX)
+	if (!s->jwt_key.bytes || len > TOKEN_MAX)
 		return TOKEN_INVALID;
 	switch (claims_token_verify(&claims, s->jwt_key.bytes, s->jwt_key.len, token, len,
 				    (int64_t)time(NULL))) {
@@ -316,6 +312,11 @@ verify_token(struct exchange *ex, claims_db *db, const char *header, const char 
 	default:
 		return TOKEN_INVALID;
 	}
+	/* Step 8 needs the database: opened only now, so that requests
+	 * without a token (and WebSocket threads) never open one. */
+	db = worker_db(w);
+	if (!db)
+		return TOKEN_INVALID;
 	rc = claims_user_check_token(&user, db, &claims);
 	if (rc != CLAIMS_OK) {
 		if (rc != CLAIMS_EAUTH)
@@ -344,23 +345,23 @@ send_401(struct exchange *ex, const char *message, bool token_error)
 static int
 send_429(struct exchange *ex)
 {
-	char body[320], headers[48];
+	char message[96], headers[48];
 	const struct ratelimit_result *r = &ex->rate;
 	long limit = strcmp(r->window, "hour") == 0 ? r->limit_hour : r->limit_minute;
 
 	metrics_count_rate_limited();
-	snprintf(body, sizeof(body),
-		 "{\"error\":\"RATE_LIMIT_EXCEEDED\",\"message\":\"Rate limit exceeded: %ld/%ld "
-		 "requests per %s\",\"details\":{\"window\":\"%s\",\"limit\":%ld,"
-		 "\"retry_after\":%d}}",
-		 limit, limit, r->window, r->window, limit, r->retry_after);
+	snprintf(message, sizeof(message), "Rate limit exceeded: %ld/%ld requests per %s", limit,
+		 limit, r->window);
 	snprintf(headers, sizeof(headers), "Retry-After: %d\r\n", r->retry_after);
-	return http_send_json(ex->conn, 429, body, headers);
+	return http_send_owned_headers(ex->conn, 429,
+				       render_rate_limit_error(message, r->window, limit,
+							       r->retry_after),
+				       headers);
 }
 
 /* The checks shared by requests and WebSocket upgrades. */
 static int
-check(struct exchange *ex, claims_db *db, const char *query_token)
+check(struct exchange *ex, struct worker *w, const char *query_token)
 {
 	const struct security_settings *s = &app.security;
 	enum token_result tr;
@@ -377,7 +378,7 @@ check(struct exchange *ex, claims_db *db, const char *query_token)
 					      "Access-Control-Max-Age: 600\r\n");
 		return http_send_body(ex->conn, 204, "text/plain", "", 0, NULL);
 	}
-	tr = verify_token(ex, db, mg_get_header(ex->conn, "Authorization"), query_token);
+	tr = verify_token(ex, w, mg_get_header(ex->conn, "Authorization"), query_token);
 
 	if (limiter && !rate_exempt(ex)) {
 		char key[96];
@@ -443,14 +444,14 @@ head_size(const struct mg_request_info *info)
 }
 
 int
-security_check(struct exchange *ex, claims_db *db)
+security_check(struct exchange *ex, struct worker *w)
 {
 	if (head_size(ex->info) > REQUEST_HEAD_MAX)
 		return http_send_error(ex->conn, 413, "PAYLOAD_TOO_LARGE",
 				       "The request line and headers exceed 16 KiB", NULL);
 	if (has_dot_segment(ex->info->local_uri_raw))
 		return http_send_error(ex->conn, 404, "NOT_FOUND", "No route for this path", NULL);
-	return check(ex, db, NULL);
+	return check(ex, w, NULL);
 }
 
 /* The value of ?token= on the WebSocket path (decoded into @p buf). */
@@ -467,14 +468,14 @@ query_token(const struct mg_request_info *info, char *buf, size_t cap)
 }
 
 int
-security_ws_check(struct exchange *ex, struct mg_connection *conn, claims_db *db)
+security_ws_check(struct exchange *ex, struct mg_connection *conn, struct worker *w)
 {
 	char token[TOKEN_MAX + 2];
 	int status;
 
 	security_begin(ex, conn);
-	ex->route = "/ws/notifications";
-	status = check(ex, db, query_token(ex->info, token, sizeof(token)));
+	ex->route = NOTIFY_PATH;
+	status = check(ex, w, query_token(ex->info, token, sizeof(token)));
 	sodium_memzero(token, sizeof(token));
 	return status;
 }
@@ -501,15 +502,6 @@ append(char *buf, size_t cap, size_t used, const char *fmt, ...)
 	return used + (size_t)n < cap ? used + (size_t)n : cap - 1;
 }
 
-static double
-seconds_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 size_t
 security_headers(char *buf, size_t cap, int status)
 {
@@ -523,9 +515,8 @@ security_headers(char *buf, size_t cap, int status)
 		 * never sees an answer that /metrics does not count yet. */
 		current->status = status;
 		current->measured = true;
-		metrics_observe_request(current->method,
-					current->route ? current->route : METRICS_ROUTE_UNMATCHED,
-					status, seconds_since(&current->t0));
+		metrics_observe_request(current->method, current->route, status,
+					metrics_now() - current->t0);
 	}
 	n = append(buf, cap, n,
 		   "X-Content-Type-Options: nosniff\r\n"
@@ -542,9 +533,6 @@ security_headers(char *buf, size_t cap, int status)
 			   "Content-Security-Policy: default-src 'self'; script-src 'self'; "
 			   "style-src 'self'; img-src 'self' data:; connect-src 'self'; "
 			   "frame-ancestors 'none'\r\n");
-	if (app.security.tls)
-		n = append(buf, cap, n, "Strict-Transport-Security: max-age=%ld\r\n",
-			   app.security.hsts_max_age);
 	if (!ex)
 		return n;
 	if (ex->origin)
@@ -614,8 +602,7 @@ security_note_upload(const char *sha256_hex)
 void
 security_end(struct exchange *ex)
 {
-	double duration = seconds_since(&ex->t0);
-	const char *route = ex->route ? ex->route : METRICS_ROUTE_UNMATCHED;
+	double duration = metrics_now() - ex->t0;
 
 	if (app.audit.enabled) {
 		struct audit_event ev = {
@@ -637,12 +624,18 @@ security_end(struct exchange *ex)
 		audit_record(&ev);
 	}
 	if (!ex->measured) /* the upgrade: CivetWeb answers the 101 */
-		metrics_observe_request(ex->method, route, ex->status, duration);
+		metrics_observe_request(ex->method, ex->route, ex->status, duration);
 	/* The log names the route template, never the path, the query or
 	 * anything from a body (security.md §4). */
 	if (ex->status >= 500 || app.log_level <= LOG_DEBUG)
 		fprintf(stderr, "claimsd: %s %s %d %.3fms user=%s\n", ex->method,
-			route, ex->status, duration * 1000.0, ex->has_user ? ex->user : "-");
+			ex->route ? ex->route : METRICS_ROUTE_UNMATCHED, ex->status,
+			duration * 1000.0, ex->has_user ? ex->user : "-");
+	/* Wiped: a login body holds a password, its answer a token. */
+	if (ex->request_body)
+		sodium_memzero(ex->request_body, ex->request_len);
+	if (ex->response_body)
+		sodium_memzero(ex->response_body, ex->response_len);
 	free(ex->request_body);
 	free(ex->response_body);
 	ex->request_body = ex->response_body = NULL;

@@ -14,7 +14,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 
 #include <civetweb.h>
 
@@ -23,6 +22,8 @@
 #include "netaddr.h"
 #include "ratelimit.h"
 #include "secrets.h"
+
+struct worker;
 
 #define SECURITY_MAX_LIST 64
 
@@ -47,8 +48,6 @@ struct security_settings {
 	long token_minutes;
 	/* PHI_HASH_KEY (the audit trail's key). */
 	struct secret phi_key;
-	bool tls;
-	long hsts_max_age;
 };
 
 /*
@@ -70,7 +69,7 @@ struct exchange {
 	const char *method;         /* "-" when CivetWeb could not read one */
 	const char *path;
 	const char *route;          /* the matched template, NULL until known */
-	struct timespec t0;
+	double t0;                  /* metrics_now() at the start */
 	char client_ip[64];
 	const char *origin;         /* the request's Origin when allowed, else NULL */
 	bool limited;               /* a rate-limited route: headers to send */
@@ -97,15 +96,13 @@ void security_begin(struct exchange *ex, struct mg_connection *conn);
 /*
  * The checks before routing.  Returns 0 when the request may go on, or the
  * status of the answer already sent (204 preflight, 401, 403, 429).
- * @p db verifies a token's user (step 8); NULL refuses every token.
+ * A token's user (step 8) is read through the worker's database, opened
+ * then if it is not yet.
  */
-int security_check(struct exchange *ex, claims_db *db);
+int security_check(struct exchange *ex, struct worker *w);
 
 /* After the answer: audit, metrics, log; the exchange ends. */
 void security_end(struct exchange *ex);
-
-/* The exchange in progress on this thread, or NULL. */
-struct exchange *security_current(void);
 
 /*
  * Append the headers every answer carries for the current exchange
@@ -127,7 +124,7 @@ void security_note_upload(const char *sha256_hex);
  * to 101 when it accepts, and ends the exchange with security_end() either
  * way (the upgrade is audited like any answer).
  */
-int security_ws_check(struct exchange *ex, struct mg_connection *conn, claims_db *db);
+int security_ws_check(struct exchange *ex, struct mg_connection *conn, struct worker *w);
 
 /* The most a request line and its headers may take (security.md §6).
  * CivetWeb is given more room (REQUEST_BUFFER_BYTES) so that a request

@@ -21,7 +21,6 @@ char *render_episode(const claims_episode *e);             /* Episode */
  * result); NULL when out of memory. */
 struct cJSON *render_episode_item(const claims_episode *e);
 char *render_payer(const claims_payer *p);                 /* Payer */
-char *render_file(const claims_file *f);                   /* ingest file */
 
 /* Lists: {"<items>": [...], "total", "skip", "limit"} (spec/README.md). */
 char *render_claim_list(const claims_claim_list *l);       /* "claims": [ClaimSummary] */
@@ -32,7 +31,6 @@ char *render_remit_list(const claims_remit_list *l);       /* "remits": [RemitSu
 char *render_episode_list(const claims_episode_list *l);   /* "episodes": [Episode] */
 char *render_payer_list(const claims_payer_list *l);       /* "payers": [Payer] */
 char *render_parser_log_list(const claims_parser_log_list *l); /* "logs": [ParserLog] */
-char *render_file_list(const claims_file_list *l);         /* "files": [...] */
 char *render_audit_log_list(const claims_audit_log_list *l); /* "logs": [AuditLog] */
 
 /* GET /api/v1/audit-logs/stats (spec/api.md §4.8): {"period_days",
@@ -62,5 +60,8 @@ void render_format_cents(char buf[static 32], int64_t cents);
  * 1500.00 as 1500); NULL when out of memory.  The one money renderer of
  * json.c and render_*.c. */
 struct cJSON *render_money(int64_t cents);
+
+/* The current time as "YYYY-MM-DDTHH:MM:SSZ". */
+void render_utc_now(char out[static 32]);
 
 #endif

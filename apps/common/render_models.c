@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -561,44 +562,6 @@ render_audit_stats(const claims_audit_stats *s)
 	return print(obj_take(&b));
 }
 
-static cJSON *
-file(const void *item)
-{
-	const claims_file *f = item;
-	struct obj b = obj_new();
-
-	add_int(&b, "id", f->id);
-	add_str(&b, "filename", f->filename);
-	add_str(&b, "sha256", f->sha256);
-	add_int(&b, "size_bytes", f->size_bytes);
-	add_str(&b, "detected_type", f->detected_type);
-	add_str(&b, "mode", f->mode);
-	add_str(&b, "status", f->status);
-	add_str(&b, "error_code", f->error_code);
-	add_str(&b, "error_message", f->error_message);
-	add_json(&b, "counts", f->counts_json, "{}");
-	add_int(&b, "issue_count", f->issue_count);
-	add_int(&b, "attempt_count", f->attempt_count);
-	add_str(&b, "practice_id", f->practice_id);
-	add_str(&b, "received_at", f->received_at);
-	add_str(&b, "completed_at", f->completed_at);
-	add_str(&b, "created_at", f->created_at);
-	add_str(&b, "updated_at", f->updated_at);
-	return obj_take(&b);
-}
-
-char *
-render_file(const claims_file *f)
-{
-	return print(file(f));
-}
-
-char *
-render_file_list(const claims_file_list *l)
-{
-	return envelope("files", ARRAY_OF(l->items, l->count, file), l->total, l->skip, l->limit);
-}
-
 /* ---- errors */
 
 static cJSON *
@@ -644,4 +607,14 @@ render_not_found(const char *resource, int64_t id)
 	add_int(&d, "id", id);
 	add(&b, "details", obj_take(&d));
 	return print(obj_take(&b));
+}
+
+void
+render_utc_now(char out[static 32])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }

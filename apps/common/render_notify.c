@@ -14,16 +14,6 @@
 #include "render.h"
 #include "render_notify.h"
 
-void
-render_notify_timestamp(char out[static 32])
-{
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* ---- building, NULL-safe: a failed item fails the whole object */
 
 struct obj {

@@ -3,7 +3,7 @@
  * the envelope {"type", "timestamp", "data", "message"}; the replies to a
  * client's own frames are {"type", "message", "timestamp"}.  Each function
  * returns malloc'd text (free()), or NULL when out of memory.  @p ts is the
- * UTC timestamp with Z (render_notify_timestamp()).
+ * UTC timestamp with Z (render_utc_now()).
  */
 #ifndef CLAIMS_APP_RENDER_NOTIFY_H
 #define CLAIMS_APP_RENDER_NOTIFY_H
@@ -13,9 +13,6 @@
 #include <stdint.h>
 
 #include <claims/claims.h>
-
-/* The current time as "YYYY-MM-DDTHH:MM:SSZ". */
-void render_notify_timestamp(char out[static 32]);
 
 /* {"type": type, "message": message, "timestamp": ts}: connection, ack, error. */
 char *render_notify_reply(const char *type, const char *message, const char *ts);

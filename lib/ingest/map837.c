@@ -652,34 +652,36 @@ claim_checks(struct claims__map837 *m)
 }
 
 /* Claim service dates (x12.md §6.3) and the 837I discharge date. */
+void
+claims__claim_derived_service_dates(const struct claims__claim_rec *c, const char **from,
+				    const char **to)
+{
+	*from = *to = NULL;
+	for (size_t i = 0; i < c->n_lines; i++) {
+		const struct claims__line_rec *l = &c->lines[i];
+		const char *lto;
+
+		if (!l->service_date)
+			continue;
+		lto = l->service_date_to ? l->service_date_to : l->service_date;
+		if (!*from || strcmp(l->service_date, *from) < 0)
+			*from = l->service_date;
+		if (!*to || strcmp(lto, *to) > 0)
+			*to = lto;
+	}
+	if (!*from && c->statement_date) {
+		*from = c->statement_date;
+		*to = c->statement_date_to;
+	}
+}
+
 static void
 claim_dates(struct claims__map837 *m)
 {
 	struct claims__claim_rec *c = &m->c;
 
-	if (!m->has_claim_472) {
-		const char *from = NULL, *to = NULL;
-
-		for (size_t i = 0; i < c->n_lines; i++) {
-			const struct claims__line_rec *l = &c->lines[i];
-			const char *lto;
-
-			if (!l->service_date)
-				continue;
-			lto = l->service_date_to ? l->service_date_to : l->service_date;
-			if (!from || strcmp(l->service_date, from) < 0)
-				from = l->service_date;
-			if (!to || strcmp(lto, to) > 0)
-				to = lto;
-		}
-		if (from) {
-			c->service_date = from;
-			c->service_date_to = to;
-		} else if (c->statement_date) {
-			c->service_date = c->statement_date;
-			c->service_date_to = c->statement_date_to;
-		}
-	}
+	if (!m->has_claim_472)
+		claims__claim_derived_service_dates(c, &c->service_date, &c->service_date_to);
 	if (m->has_096 && c->type == CLAIMS_X12_TYPE_837I && !c->discharge_date)
 		c->discharge_date = c->statement_date_to ? c->statement_date_to : c->statement_date;
 }

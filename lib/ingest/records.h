@@ -154,6 +154,15 @@ struct claims__claim_rec {
 	bool is_incomplete; /* at least one error issue */
 };
 
+/*
+ * The service dates of a claim without a claim-level DTP*472: the earliest
+ * line start and the latest line end, else the statement dates, else NULL.
+ * The 837 mapping stores them and the 837 writer leaves out a DTP*472 that
+ * would say the same, so both call this one rule (map837.c).
+ */
+void claims__claim_derived_service_dates(const struct claims__claim_rec *c, const char **from,
+					 const char **to);
+
 /* ---------------------------------------------------------------- 835 */
 
 /* What one 835 transaction set says about itself (BPR, TRN, N1 loops). */

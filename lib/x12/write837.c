@@ -442,29 +442,6 @@ clm(struct writer *w, const struct claims__claim_rec *c)
 	seg_end(w);
 }
 
-/* The service dates the mapping derives without a claim-level DTP*472. */
-static void
-derived_service_dates(const struct claims__claim_rec *c, const char **from, const char **to)
-{
-	*from = *to = NULL;
-	for (size_t i = 0; i < c->n_lines; i++) {
-		const struct claims__line_rec *l = &c->lines[i];
-		const char *lto;
-
-		if (!l->service_date)
-			continue;
-		lto = l->service_date_to ? l->service_date_to : l->service_date;
-		if (!*from || strcmp(l->service_date, *from) < 0)
-			*from = l->service_date;
-		if (!*to || strcmp(lto, *to) > 0)
-			*to = lto;
-	}
-	if (!*from && c->statement_date) {
-		*from = c->statement_date;
-		*to = c->statement_date_to;
-	}
-}
-
 static void
 claim_dates(struct writer *w, const struct claims__claim_rec *c, bool inst)
 {
@@ -492,7 +469,7 @@ claim_dates(struct writer *w, const struct claims__claim_rec *c, bool inst)
 		dtp(w, "435", c->admission_date, NULL);
 		dtp(w, "096", c->discharge_date, NULL);
 	}
-	derived_service_dates(c, &from, &to);
+	claims__claim_derived_service_dates(c, &from, &to);
 	if (!(streq(from, c->service_date) && streq(to, c->service_date_to)))
 		dtp(w, "472", c->service_date, c->service_date_to);
 }

@@ -65,8 +65,9 @@ def payments_835(path, db, step):
         f.write('~\n'.join(segs) + '~\n')
 
 
-def start(args, pattern):
-    proc = subprocess.Popen(args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+def start(args, pattern, env=None):
+    proc = subprocess.Popen(args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                            env=env)
     for line in proc.stderr:
         m = re.search(pattern, line)
         if m:
@@ -124,8 +125,12 @@ def main():
                              '(SELECT count(*) FROM remittances), '
                              '(SELECT count(*) FROM claim_episodes)'],
                             capture_output=True, text=True, check=True).stdout.strip()
+    # The defaults otherwise: loopback without auth, the audit trail on
+    # (every request queued and written), but no rate limit, whose 60
+    # requests a minute one wrk client would spend in a millisecond.
+    env = dict(os.environ, RATE_LIMIT_ENABLED='false', CLAIMS_ENV_FILE=os.devnull)
     srv, port = start([os.path.join(a.build, 'apps', 'claimsd'), '--db', db,
-                       '--listen', '127.0.0.1:0'], r'listening on 127\.0\.0\.1:(\d+)')
+                       '--listen', '127.0.0.1:0'], r'listening on 127\.0\.0\.1:(\d+)', env)
     bare, bport = start([os.path.join(a.build, 'tests', 'bench', 'bench_http_bare')],
                         r'listening on (\d+)')
     base = f'http://127.0.0.1:{port}'

@@ -101,5 +101,8 @@ main(int argc, char **argv)
 		free(names);
 	}
 	printf("replayed %d inputs, %d unreadable\n", count, failures);
-	return failures ? 1 : 0;
+	/* An empty or misnamed corpus would replay nothing and pass. */
+	if (count == 0)
+		fprintf(stderr, "no input replayed: the corpus is empty or missing\n");
+	return failures || count == 0 ? 1 : 0;
 }

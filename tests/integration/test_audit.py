@@ -137,6 +137,20 @@ class Rows(AuditTest):
                         self.assertNotIn(value.encode(), f.read())
             self.assertNotIn(value, err)
 
+    def test_upload_identified_by_its_hash(self):
+        # security.md §4: an upload's request_identifier is h(its SHA-256 in hex).
+        sys.path.insert(0, os.path.dirname(__file__))
+        import x12gen as g
+        data = g.file_837([({}, [g.claim('AUD1', '100', [('99213', '100')])])])
+        srv = self.start()
+        status, _, body = srv.request('POST', '/api/v1/claims/upload?filename=a.837', data,
+                                      {'Content-Type': 'application/edi-x12'})
+        self.assertEqual(status, 200, body)
+        self.stop(srv)
+        rows = [r for r in db_rows(self.path('claims.db')) if r[2] == '/api/v1/claims/upload']
+        self.assertEqual(len(rows), 1, rows)
+        self.assertEqual(rows[0][7], h(hashlib.sha256(data).hexdigest()))
+
     def test_without_key_maps_are_empty(self):
         srv = self.start({'PHI_HASH_KEY': None})
         q = urllib.parse.urlencode({'patient_name': PATIENT})

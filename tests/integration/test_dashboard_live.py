@@ -23,9 +23,9 @@ class Live(TempDirTestCase):
             # A WebSocket does not hold Chromium's virtual clock back as page
             # loads do, so a warm browser can spend its whole budget before
             # the upgrade's answer or the first message arrives in real time.
-            # A page still waiting for either is loaded again (at most three
+            # A page still waiting for either is loaded again (at most five
             # times); anything else is judged at once.
-            for _ in range(3):
+            for _ in range(5):
                 dom_text, log = browser.run_chromium(f'{srv.base}/dashboard', self.tmp,
                                                      dump_dom=True, budget_ms=5000)
                 dom = browser.parse_dom(dom_text)

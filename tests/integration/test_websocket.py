@@ -676,6 +676,7 @@ class Clients(WSCase):
             while True:
                 types.add(slow.message()['type'])
         self.assertEqual((cm.exception.code, cm.exception.reason), (1013, 'Send queue full'))
+        self.assertNotEqual(types, set())
         self.assertTrue(types <= {'claim_processed', 'file_progress', 'file_processed'}, types)
         slow.send_frame(0x8, struct.pack('>H', 1013))
         self.assertEqual(slow.sock.recv(10), b'')
